@@ -1,0 +1,204 @@
+package org.multiprocessing4j;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.multiprocessing4j.internal.codec.Codec;
+import org.multiprocessing4j.internal.process.JvmCommand;
+import org.multiprocessing4j.internal.process.JvmLauncher;
+import org.multiprocessing4j.internal.process.Launcher;
+import org.multiprocessing4j.internal.process.ThreadLauncher;
+
+/**
+ * The factory of processes for one start method, and the owner of what they share: the codec and
+ * its allow-list, the launcher (control socket, warm reserve, AOT cache) and the child JVM
+ * options. CPython's {@code multiprocessing.get_context(method)}.
+ *
+ * <pre>{@code
+ * Context ctx = Multiprocessing.context("warm");
+ * Process p = ctx.process(Demo::work, 42);
+ * p.start();
+ * p.join();
+ * }</pre>
+ *
+ * <p>{@link Multiprocessing#context(String)} returns one shared context per start method, with one
+ * shared allow-list. {@link #builder(StartMethod)} makes an independent one (own allow-list, own
+ * options); close it when done. Closing stops idle pre-started JVMs and the control socket;
+ * processes already started run on.
+ *
+ * <h2>Child JVM options</h2>
+ * Children run with this JVM's java executable and class path, this JVM's code-relevant options
+ * (system properties, module opens/exports, assertions) and {@link #DEFAULT_JVM_OPTIONS}, unless
+ * the builder says otherwise.
+ *
+ * <p>Thread-safety: all methods may be called from any thread.
+ */
+public final class Context implements AutoCloseable {
+    /**
+     * The options child JVMs run with by default: the serial GC (a child is a small worker on a
+     * machine shared with its siblings; no GC threads per core) and no perf-data file.
+     * Measured on this project's machines, C1-only compilation ({@code -XX:TieredStopAtLevel=1})
+     * does not make the start faster; it is left out because it makes long computations slower.
+     */
+    public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData");
+
+    /** The default number of pre-started JVMs of the warm start method. */
+    public static final int DEFAULT_WARM_RESERVE = 2;
+
+    private final StartMethod method;
+    private final Codec codec;
+    private final List<String> jvmOptions;
+    private final boolean inheritJvmOptions;
+    private final boolean aotCache;
+    private final int warmReserve;
+    private Launcher launcher; // guarded by this
+    private boolean closed; // guarded by this
+
+    private Context(StartMethod method, Codec codec, List<String> jvmOptions, boolean inheritJvmOptions,
+            boolean aotCache, int warmReserve) {
+        this.method = method;
+        this.codec = codec;
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.inheritJvmOptions = inheritJvmOptions;
+        this.aotCache = aotCache;
+        this.warmReserve = warmReserve;
+    }
+
+    static Context shared(StartMethod method, Codec codec) {
+        return new Context(method, codec, DEFAULT_JVM_OPTIONS, true, true, DEFAULT_WARM_RESERVE);
+    }
+
+    /** A builder of an independent context for {@code method}. */
+    public static Builder builder(StartMethod method) {
+        return new Builder(Objects.requireNonNull(method, "method"));
+    }
+
+    /** The start method (CPython: {@code get_start_method()}). */
+    public StartMethod startMethod() {
+        return method;
+    }
+
+    /** A process running {@code target} (CPython: {@code ctx.Process(target=...)}). */
+    public Process process(Target target) {
+        return new Process(new Process.Init(this, Objects.requireNonNull(target, "target"), new Object[0]));
+    }
+
+    /** A process running {@code target(a)}. */
+    public <A> Process process(Target1<A> target, A a) {
+        return new Process(new Process.Init(this, Objects.requireNonNull(target, "target"), new Object[] {a}));
+    }
+
+    /** A process running {@code target(a, b)}. */
+    public <A, B> Process process(Target2<A, B> target, A a, B b) {
+        return new Process(new Process.Init(this, Objects.requireNonNull(target, "target"), new Object[] {a, b}));
+    }
+
+    /** A process running {@code target(a, b, c)}. */
+    public <A, B, C> Process process(Target3<A, B, C> target, A a, B b, C c) {
+        return new Process(new Process.Init(this, Objects.requireNonNull(target, "target"), new Object[] {a, b, c}));
+    }
+
+    /**
+     * Adds classes to this context's allow-list: the classes of objects that cross process
+     * boundaries (arguments, fields of process subclasses, later queue items). JDK value and
+     * collection types need no registration. Register before starting processes that use them;
+     * a later registration works but makes pre-started JVMs rebuild their codec.
+     *
+     * @return this
+     */
+    public Context register(Class<?>... classes) {
+        codec.register(classes);
+        return this;
+    }
+
+    /**
+     * Gets the start method ready for fast starts and waits for it: builds the codec, the AOT
+     * cache of child JVMs when the class path allows one, and fills the warm reserve. Optional:
+     * without it the same happens in the background on first use.
+     *
+     * @return true when everything was ready within the timeout
+     */
+    public boolean prepare(Duration timeout) throws InterruptedException {
+        return launcher().prepare(Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    Codec codec() {
+        return codec;
+    }
+
+    synchronized Launcher launcher() {
+        if (closed) {
+            throw new IllegalStateException("context is closed: " + method.methodName());
+        }
+        if (launcher == null) {
+            launcher = switch (method) {
+                case THREAD -> new ThreadLauncher(codec);
+                case SPAWN -> new JvmLauncher(codec, new JvmCommand(jvmOptions, inheritJvmOptions), aotCache, 0);
+                case WARM -> new JvmLauncher(codec, new JvmCommand(jvmOptions, inheritJvmOptions), aotCache, warmReserve);
+            };
+        }
+        return launcher;
+    }
+
+    /** Stops idle pre-started JVMs and the control socket. Started processes run on. */
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            if (launcher != null) {
+                launcher.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Context[" + method.methodName() + "]";
+    }
+
+    /** Options of an independent context. */
+    public static final class Builder {
+        private final StartMethod method;
+        private List<String> jvmOptions = DEFAULT_JVM_OPTIONS;
+        private boolean inheritJvmOptions = true;
+        private boolean aotCache = true;
+        private int warmReserve = DEFAULT_WARM_RESERVE;
+
+        private Builder(StartMethod method) {
+            this.method = method;
+        }
+
+        /** Options for child JVMs instead of {@link #DEFAULT_JVM_OPTIONS} (e.g. {@code -Xmx256m}). */
+        public Builder jvmOptions(List<String> options) {
+            this.jvmOptions = List.copyOf(options);
+            return this;
+        }
+
+        /** Whether children get this JVM's system properties, module options and assertions (default true). */
+        public Builder inheritJvmOptions(boolean inherit) {
+            this.inheritJvmOptions = inherit;
+            return this;
+        }
+
+        /** Whether to build and use an AOT cache for child JVMs when the class path allows (default true). */
+        public Builder aotCache(boolean use) {
+            this.aotCache = use;
+            return this;
+        }
+
+        /** How many JVMs the warm start method keeps pre-started (default 2; at least 1). */
+        public Builder warmReserve(int jvms) {
+            if (jvms < 1) {
+                throw new IllegalArgumentException("warm reserve must be at least 1, got " + jvms);
+            }
+            this.warmReserve = jvms;
+            return this;
+        }
+
+        /** The context, with a fresh allow-list. */
+        public Context build() {
+            return new Context(method, new Codec(Context.class.getClassLoader()), jvmOptions, inheritJvmOptions,
+                    aotCache, warmReserve);
+        }
+    }
+}

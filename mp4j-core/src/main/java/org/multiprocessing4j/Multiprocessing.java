@@ -1,0 +1,164 @@
+package org.multiprocessing4j;
+
+import java.lang.System.Logger.Level;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.multiprocessing4j.internal.codec.Codec;
+import org.multiprocessing4j.internal.log.Log;
+
+/**
+ * The module-level API of CPython's {@code multiprocessing}: contexts, the current process,
+ * children, logging.
+ *
+ * <pre>{@code
+ * import org.multiprocessing4j.Multiprocessing;
+ * import org.multiprocessing4j.Process;
+ *
+ * Process p = new Process(name -> System.out.println("hello " + name), "bob");
+ * p.start();
+ * p.join();
+ * }</pre>
+ *
+ * <p>The shared contexts ({@link #context(String)}) are created on first use, one per start
+ * method, and share one allow-list ({@link #register(Class[])}). The default start method is
+ * {@code spawn}; {@link #setStartMethod(String)} changes it once, before the default context is
+ * first used, as in CPython.
+ */
+public final class Multiprocessing {
+    private static final Codec SHARED_CODEC = new Codec(Multiprocessing.class.getClassLoader());
+    private static final Map<StartMethod, Context> CONTEXTS = new EnumMap<>(StartMethod.class); // guarded by class
+    private static StartMethod defaultMethod; // guarded by class; null until fixed
+    private static volatile Process jvmProcess = Process.mainProcess();
+    private static final InheritableThreadLocal<Process> THREAD_PROCESS = new InheritableThreadLocal<>();
+
+    private Multiprocessing() {}
+
+    /**
+     * The shared context of a start method: spawn, warm or thread (CPython: {@code get_context}).
+     *
+     * @throws IllegalArgumentException for an unknown name, listing the valid ones
+     */
+    public static Context context(String method) {
+        return context(StartMethod.of(method));
+    }
+
+    /** The shared context of a start method. */
+    public static synchronized Context context(StartMethod method) {
+        Objects.requireNonNull(method, "method");
+        return CONTEXTS.computeIfAbsent(method, m -> Context.shared(m, SHARED_CODEC));
+    }
+
+    /** The shared context of the default start method; fixes the default if not yet set. */
+    public static synchronized Context defaultContext() {
+        if (defaultMethod == null) {
+            defaultMethod = StartMethod.SPAWN;
+        }
+        return context(defaultMethod);
+    }
+
+    /**
+     * Sets the default start method (CPython: {@code set_start_method}).
+     *
+     * @throws IllegalStateException when the default context has already been set or used
+     */
+    public static void setStartMethod(String method) {
+        setStartMethod(method, false);
+    }
+
+    /** Sets the default start method; with {@code force}, even when it was already set. */
+    public static synchronized void setStartMethod(String method, boolean force) {
+        StartMethod m = StartMethod.of(method);
+        if (defaultMethod != null && !force && defaultMethod != m) {
+            throw new IllegalStateException("context has already been set (start method " + defaultMethod.methodName()
+                    + "); use setStartMethod(method, true) to change it");
+        }
+        defaultMethod = m;
+    }
+
+    /** The default start method's name (CPython: {@code get_start_method()}); fixes it if not yet set. */
+    public static String getStartMethod() {
+        return defaultContext().startMethod().methodName();
+    }
+
+    /** The start methods this platform supports (CPython: {@code get_all_start_methods()}). */
+    public static List<String> allStartMethods() {
+        return List.of("spawn", "warm", "thread");
+    }
+
+    /**
+     * Adds classes to the allow-list of the shared contexts (see {@link Context#register}).
+     */
+    public static void register(Class<?>... classes) {
+        SHARED_CODEC.register(classes);
+    }
+
+    /**
+     * The process this code runs in (CPython: {@code current_process()}): the main process, the
+     * child's own process object in a child, or the thread's process for the thread start method.
+     */
+    public static Process currentProcess() {
+        Process p = THREAD_PROCESS.get();
+        return p != null ? p : jvmProcess;
+    }
+
+    /** The parent of the current process, or empty in a main process (CPython: {@code parent_process()}). */
+    public static Optional<Process> parentProcess() {
+        return Optional.ofNullable(currentProcess().parentView());
+    }
+
+    /**
+     * The children of the current process that are still alive (CPython:
+     * {@code active_children()}); as in CPython, ended children are forgotten on the way.
+     */
+    public static List<Process> activeChildren() {
+        return List.copyOf(currentProcess().liveChildren());
+    }
+
+    /** The number of processors this JVM may use (CPython: {@code cpu_count()}). */
+    public static int cpuCount() {
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /**
+     * Sends the library's log messages at or above {@code level} to stderr in CPython's format,
+     * {@code [INFO/Process-1] child process calling self.run()} (CPython: {@code log_to_stderr}).
+     * Children started afterwards do the same. Use {@link Level#INFO} for the life-cycle lines.
+     *
+     * @return the library's logger
+     */
+    public static System.Logger logToStderr(Level level) {
+        Log.toStderr(Objects.requireNonNull(level, "level"));
+        return Log.logger();
+    }
+
+    /**
+     * The library's logger, {@code org.multiprocessing4j} (CPython: {@code get_logger()}). It
+     * says nothing below WARNING unless configured or {@link #logToStderr} is used.
+     */
+    public static System.Logger getLogger() {
+        return Log.logger();
+    }
+
+    // ---- for Process ----
+
+    static Process jvmProcess() {
+        return jvmProcess;
+    }
+
+    /** In a child JVM: this JVM is the process {@code self}, whose default start method is {@code method}. */
+    static synchronized void becomeChild(Process self, StartMethod method) {
+        jvmProcess = self;
+        defaultMethod = method;
+    }
+
+    static void enterThreadProcess(Process self) {
+        THREAD_PROCESS.set(self);
+    }
+
+    static void leaveThreadProcess() {
+        THREAD_PROCESS.remove();
+    }
+}

@@ -1,0 +1,312 @@
+package org.multiprocessing4j.internal.codec;
+
+import java.io.Serializable;
+import java.lang.invoke.SerializedLambda;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.fory.Fory;
+import org.apache.fory.config.Language;
+import org.multiprocessing4j.SerializationException;
+
+/**
+ * The one codec through which objects and functions cross process boundaries: Apache Fory with
+ * class registration required.
+ *
+ * <h2>The allow-list</h2>
+ * Registration is the security boundary: bytes that name a class outside the allow-list are
+ * refused before any object of that class is built. The allow-list is Fory's own set of JDK types
+ * (strings, boxed primitives, arrays, the common collections, {@code java.time} ...) plus the
+ * classes registered here, in order. Fory numbers registered classes by their order, so a child
+ * rebuilds the same codec from {@link #registeredNames()} sent by its parent: the parent's
+ * allow-list is the child's.
+ *
+ * <h2>Generations</h2>
+ * Fory freezes its registrations at first use. A registration after that starts a new
+ * <em>generation</em>: the next call builds a fresh Fory instance with the longer list. Children
+ * are told the generation with every payload and rebuild when theirs is older.
+ *
+ * <p>Process objects on their way to a child use {@link #encodeProcess} instead, a format that is
+ * cheap in a cold JVM, behind the same allow-list (see {@link BootstrapFormat}).
+ *
+ * <h2>Cost</h2>
+ * Building a Fory instance costs about 200 ms in a cold JVM (class loading, measured on this
+ * project's 2-core machines) and a few ms in a warm one; the AOT cache of child JVMs removes most
+ * of the cold part. Code generation is off: short-lived children would pay 0.2-0.5 s of JIT
+ * compilation for serializers they use once.
+ *
+ * <p>Thread-safety: all methods may be called from any thread. Encoding and decoding share one
+ * Fory instance under a lock (the process layer is not a hot path; queues bring their own).
+ */
+public final class Codec {
+    private static final Pattern NOT_REGISTERED =
+            Pattern.compile("(?:[Cc]lass|[Tt]ype) ([\\w$.\\[\\]]+) is not registered");
+
+    private final ClassLoader loader;
+    private final Object lock = new Object();
+    /** The allow-list in registration order. Guarded by {@link #lock}. */
+    private final List<Class<?>> registered = new ArrayList<>();
+    /** Same classes, for membership tests. Guarded by {@link #lock}. */
+    private final Set<Class<?>> registeredSet = new HashSet<>();
+    /** The nest hosts of the registered classes (for lambdas they declare). Guarded by {@link #lock}. */
+    private final Set<Class<?>> registeredNests = new HashSet<>();
+    /** Incremented by every registration that adds a class. Guarded by {@link #lock}. */
+    private int generation;
+    /** Built lazily for {@link #builtGeneration}; null when stale. Guarded by {@link #lock}. */
+    private Fory fory;
+
+    private int builtGeneration = -1;
+
+    /** A codec with an empty allow-list that loads classes through {@code loader}. */
+    public Codec(ClassLoader loader) {
+        this.loader = loader;
+    }
+
+    /**
+     * A codec whose allow-list is the given class names in order, as sent by a parent process.
+     *
+     * @throws SerializationException when a class cannot be loaded here
+     */
+    public static Codec fromRegistry(List<String> names, int generation, ClassLoader loader) {
+        Codec codec = new Codec(loader);
+        for (String name : names) {
+            try {
+                codec.register(Class.forName(name, false, loader));
+            } catch (ClassNotFoundException | LinkageError e) {
+                throw new SerializationException(
+                        "class on the parent's allow-list is not on this process's class path: " + name, name, e);
+            }
+        }
+        synchronized (codec.lock) {
+            codec.generation = generation;
+        }
+        return codec;
+    }
+
+    /**
+     * Adds classes to the allow-list. Registering a class twice is harmless.
+     *
+     * @return true when at least one class was new
+     */
+    public boolean register(Class<?>... classes) {
+        boolean added = false;
+        synchronized (lock) {
+            for (Class<?> c : classes) {
+                if (c == null) {
+                    throw new NullPointerException("class to register is null");
+                }
+                if (c.isPrimitive() || c.isHidden()) {
+                    throw new IllegalArgumentException("cannot register " + c.getName()
+                            + (c.isHidden() ? ": a hidden class (lambda); register the class that declares the lambda" : ": a primitive"));
+                }
+                if (registeredSet.add(c)) {
+                    registered.add(c);
+                    registeredNests.add(c.getNestHost());
+                    added = true;
+                }
+            }
+            if (added) {
+                generation++;
+            }
+        }
+        return added;
+    }
+
+    /** True when the class is on this codec's own part of the allow-list. */
+    public boolean isRegistered(Class<?> c) {
+        synchronized (lock) {
+            return registeredSet.contains(c);
+        }
+    }
+
+    /** True when objects of the class may cross: registered, a JDK value/collection class, or an array of such. */
+    public boolean isAllowed(Class<?> c) {
+        while (c.isArray()) {
+            c = c.getComponentType();
+        }
+        if (c.isPrimitive() || BootstrapFormat.jdkAllowed(c)) {
+            return true;
+        }
+        synchronized (lock) {
+            if (c.isHidden()) {
+                // a lambda's class, nested in the class that declares it: allowed when that class is
+                return registeredNests.contains(c.getNestHost());
+            }
+            return registeredSet.contains(c);
+        }
+    }
+
+    ClassLoader loader() {
+        return loader;
+    }
+
+    /**
+     * Serialises a process object for a child (see {@link BootstrapFormat}): cheap to decode in a
+     * cold JVM, same allow-list.
+     *
+     * @throws SerializationException naming the first class of the graph that is not allowed or
+     *     not serialisable
+     */
+    public byte[] encodeProcess(Object process) {
+        return BootstrapFormat.encode(process, this);
+    }
+
+    /** Deserialises what {@link #encodeProcess} made, refusing classes outside the allow-list. */
+    public Object decodeProcess(byte[] payload) {
+        return BootstrapFormat.decode(payload, this);
+    }
+
+    /** The registered class names in registration order (for a child to rebuild this codec). */
+    public List<String> registeredNames() {
+        synchronized (lock) {
+            List<String> names = new ArrayList<>(registered.size());
+            for (Class<?> c : registered) {
+                names.add(c.getName());
+            }
+            return Collections.unmodifiableList(names);
+        }
+    }
+
+    /** The current generation (see the class documentation). */
+    public int generation() {
+        synchronized (lock) {
+            return generation;
+        }
+    }
+
+    /**
+     * Serialises an object graph.
+     *
+     * @throws SerializationException naming the offending class when any object of the graph is
+     *     not on the allow-list or cannot be serialised
+     */
+    public byte[] encode(Object value) {
+        synchronized (lock) {
+            Fory f = foryLocked();
+            try {
+                return f.serialize(value);
+            } catch (RuntimeException | StackOverflowError e) {
+                String offending = offendingClass(e, value);
+                throw new SerializationException("cannot serialise "
+                        + (value == null ? "null" : value.getClass().getName())
+                        + (offending != null ? ": class " + offending + " is not allowed or not serialisable"
+                                + " (register it with Context.register or Multiprocessing.register)" : "")
+                        + " [" + rootMessage(e) + "]", offending, e);
+            }
+        }
+    }
+
+    /**
+     * Deserialises bytes made by {@link #encode} in a process with the same allow-list.
+     *
+     * @throws SerializationException when the bytes name a class outside the allow-list or are
+     *     malformed; no object of a refused class is built
+     */
+    public Object decode(byte[] bytes) {
+        synchronized (lock) {
+            Fory f = foryLocked();
+            try {
+                return f.deserialize(bytes);
+            } catch (RuntimeException | StackOverflowError e) {
+                String offending = offendingClass(e, null);
+                throw new SerializationException("cannot deserialise "
+                        + (offending != null ? "class " + offending : "payload of " + bytes.length + " bytes")
+                        + " [" + rootMessage(e) + "]", offending, e);
+            }
+        }
+    }
+
+    /** Builds the Fory instance now (so that a later first call does not pay for it). */
+    public void prepare() {
+        synchronized (lock) {
+            foryLocked();
+        }
+    }
+
+    private Fory foryLocked() {
+        if (fory == null || builtGeneration != generation) {
+            Fory f = Fory.builder()
+                    .withLanguage(Language.JAVA)
+                    .requireClassRegistration(true)
+                    .withRefTracking(true)
+                    .withCodegen(false)
+                    .withClassLoader(loader)
+                    .suppressClassRegistrationWarnings(true)
+                    .build();
+            for (Class<?> c : registered) {
+                f.register(c);
+            }
+            fory = f;
+            builtGeneration = generation;
+        }
+        return fory;
+    }
+
+    /**
+     * The classes a function object brings with it and that the caller implicitly trusts: for a
+     * serializable lambda or method reference, the class that declares it (its
+     * {@code $deserializeLambda$} rebuilds the lambda); for any other object, its own class.
+     */
+    public static Class<?> declaringClassOf(Serializable function, ClassLoader loader) {
+        Class<?> c = function.getClass();
+        if (!c.isSynthetic() && !c.isHidden()) {
+            return c;
+        }
+        Class<?> known = CAPTURING.get(c);
+        if (known != null) {
+            return known;
+        }
+        Class<?> found = capturingClass(function, c, loader);
+        CAPTURING.put(c, found);
+        return found;
+    }
+
+    /** Lambda class -> the class that declares the lambda; weak keys, as lambda classes can be unloaded. */
+    private static final java.util.Map<Class<?>, Class<?>> CAPTURING =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    private static Class<?> capturingClass(Serializable function, Class<?> c, ClassLoader loader) {
+        try {
+            Method writeReplace = c.getDeclaredMethod("writeReplace");
+            writeReplace.setAccessible(true);
+            Object replaced = writeReplace.invoke(function);
+            if (replaced instanceof SerializedLambda sl) {
+                return Class.forName(sl.getCapturingClass().replace('/', '.'), false, loader);
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new SerializationException("cannot serialise lambda " + c.getName()
+                    + ": it is not a serializable lambda (" + e + ")", c.getName(), e);
+        }
+        throw new SerializationException("cannot serialise " + c.getName()
+                + ": a synthetic class that is not a serializable lambda", c.getName(), null);
+    }
+
+    private static String offendingClass(Throwable e, Object value) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m != null) {
+                Matcher matcher = NOT_REGISTERED.matcher(m);
+                if (matcher.find()) {
+                    return matcher.group(1);
+                }
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return value == null ? null : value.getClass().getName();
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + ": " + t.getMessage();
+    }
+}

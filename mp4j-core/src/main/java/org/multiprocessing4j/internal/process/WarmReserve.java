@@ -1,0 +1,238 @@
+package org.multiprocessing4j.internal.process;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.multiprocessing4j.internal.log.Log;
+
+/**
+ * The pre-started JVMs of the warm start method: CPython's forkserver idea for the JVM. Each
+ * reserve JVM has booted, connected, and built its codec from the allow-list it was PREPAREd with;
+ * it waits for one RUN frame and then is an ordinary child. A JVM is used for one process only,
+ * so processes stay isolated; the reserve refills in the background.
+ *
+ * <h2>Rehearsal</h2>
+ * The PREPARE frame also carries the payload of the last process this launcher started, and the
+ * reserve JVM decodes it (without running it): the classes of that target, and the lambda it
+ * holds, are loaded, linked and initialised before the next process of the same kind needs them.
+ * Measured on this project's machines, decoding a lambda the JVM has not seen costs 5-10 ms; a
+ * rehearsed one well under 1 ms. A consequence to know: static initialisers of those classes may
+ * run in a reserve JVM that is later discarded.
+ *
+ * <p>A reserve JVM counts as idle only once it has answered PREPARE with READY, so a RUN never
+ * queues behind the JVM's own preparation.
+ *
+ * <p>A reserve JVM that was prepared with an older allow-list still works (the RUN frame carries
+ * the current one and the child rebuilds its codec) but loses its head start, so
+ * {@link #retireStale()} replaces such JVMs when the context prepares.
+ *
+ * <p>If reserve JVMs keep dying before they connect (bad JVM options, no memory), refilling stops
+ * after {@value #MAX_FAILURES} failures in a row and starts fall back to the spawn path.
+ *
+ * <p>Thread-safety: all state is guarded by {@code this}.
+ */
+final class WarmReserve {
+    private static final Log LOG = Log.of(WarmReserve.class);
+    static final int MAX_FAILURES = 5;
+    /**
+     * How long a refill waits after a JVM was taken. Booting a JVM takes several hundred ms of CPU
+     * on several threads; started at once, it would compete with the process that was just
+     * started, which on a 2-core machine doubles that process's start-up. A burst of starts
+     * within the delay is served by the rest of the reserve, then by spawning.
+     */
+    static final long REFILL_DELAY_MILLIS = 50;
+
+    /** An idle, connected, prepared reserve JVM. */
+    record Child(java.lang.Process os, Control control, int generation) {}
+
+    private final JvmLauncher launcher;
+    private final int size;
+    private final Deque<Child> idle = new ArrayDeque<>();
+    private int starting;
+    private int failuresInARow;
+    private boolean closed;
+    private boolean refillWanted;
+    private Thread refiller;
+
+    WarmReserve(JvmLauncher launcher, int size) {
+        this.launcher = launcher;
+        this.size = size;
+    }
+
+    /** An idle JVM, or null when none is ready. */
+    synchronized Child take() {
+        while (!idle.isEmpty()) {
+            Child c = idle.pollFirst();
+            if (c.os().isAlive()) {
+                return c;
+            }
+            c.control().close();
+        }
+        return null;
+    }
+
+    /**
+     * Asks the refill thread to top the reserve up (after {@link #REFILL_DELAY_MILLIS}). Cheap:
+     * the caller is on the start() path.
+     */
+    void refill() {
+        synchronized (this) {
+            if (closed || failuresInARow >= MAX_FAILURES || idle.size() + starting >= size) {
+                return;
+            }
+            refillWanted = true;
+            if (refiller == null) {
+                refiller = Thread.ofPlatform().daemon().name("mp4j-warm-refill").start(this::refillLoop);
+            } else {
+                notifyAll();
+            }
+        }
+    }
+
+    private void refillLoop() {
+        try {
+            while (true) {
+                synchronized (this) {
+                    while (!refillWanted && !closed) {
+                        wait();
+                    }
+                    if (closed) {
+                        return;
+                    }
+                    refillWanted = false;
+                }
+                Thread.sleep(REFILL_DELAY_MILLIS);
+                refillNow();
+            }
+        } catch (InterruptedException e) {
+            // closing
+        }
+    }
+
+    private void refillNow() {
+        int toStart;
+        synchronized (this) {
+            if (closed || failuresInARow >= MAX_FAILURES) {
+                return;
+            }
+            toStart = size - idle.size() - starting;
+            if (toStart <= 0) {
+                return;
+            }
+            starting += toStart;
+        }
+        for (int i = 0; i < toStart; i++) {
+            startOne();
+        }
+    }
+
+    private void startOne() {
+        CompletableFuture<ControlServer.Hello> hello = new CompletableFuture<>();
+        String token = launcher.server().expect(hello);
+        java.lang.Process os;
+        try {
+            os = launcher.startJvm("warm", token);
+        } catch (RuntimeException e) {
+            launcher.server().forget(token);
+            failed(e.toString());
+            return;
+        }
+        os.onExit().thenRun(() -> {
+            launcher.server().forget(token);
+            if (!hello.isDone()) {
+                hello.completeExceptionally(new IOException("reserve JVM exited with status " + os.exitValue() + " before it connected"));
+            }
+        });
+        hello.whenComplete((h, err) -> {
+            if (err != null) {
+                failed(err.getMessage());
+                return;
+            }
+            int generation = launcher.codec().generation();
+            List<String> names = launcher.codec().registeredNames();
+            byte[] rehearsal = launcher.lastPayload(generation);
+            try {
+                h.control().send(Control.PREPARE, out -> {
+                    ChildSpec.writeRegistry(out, generation, names);
+                    out.writeInt(rehearsal.length);
+                    out.write(rehearsal);
+                });
+                Control.Frame ready = h.control().receive(); // the child has built its codec and rehearsed
+                if (ready == null || ready.type() != Control.READY) {
+                    throw new IOException("reserve JVM closed its control connection while preparing");
+                }
+            } catch (IOException e) {
+                h.control().close();
+                failed(e.toString());
+                return;
+            }
+            boolean keep;
+            synchronized (this) {
+                starting--;
+                failuresInARow = 0;
+                keep = !closed;
+                if (keep) {
+                    idle.addLast(new Child(os, h.control(), generation));
+                    notifyAll();
+                }
+            }
+            if (!keep) {
+                h.control().close();
+            }
+        });
+    }
+
+    private void failed(String why) {
+        synchronized (this) {
+            starting--;
+            failuresInARow++;
+            notifyAll();
+            if (failuresInARow == MAX_FAILURES) {
+                LOG.warning("warm reserve: %d JVMs in a row died before connecting (last: %s); "
+                        + "warm starts fall back to spawning", MAX_FAILURES, why);
+            }
+        }
+    }
+
+    /** Replaces idle JVMs prepared with an older allow-list. */
+    void retireStale() {
+        int generation = launcher.codec().generation();
+        synchronized (this) {
+            idle.removeIf(c -> {
+                if (c.generation() != generation || !c.os().isAlive()) {
+                    c.control().close(); // the child sees end of stream and halts
+                    return true;
+                }
+                return false;
+            });
+        }
+    }
+
+    /** Waits until the reserve is full (or cannot fill). */
+    synchronized boolean awaitFull(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (idle.size() < size && !closed && failuresInARow < MAX_FAILURES) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            wait(Math.max(1, left / 1_000_000));
+        }
+        return idle.size() >= size;
+    }
+
+    /** Stops idle JVMs (they halt on end of stream) and refilling. */
+    void close() {
+        synchronized (this) {
+            closed = true;
+            for (Child c : idle) {
+                c.control().close();
+            }
+            idle.clear();
+            notifyAll();
+        }
+    }
+}
