@@ -101,7 +101,7 @@ public class Process implements AutoCloseable, Serializable {
     /** For CURRENT and MAIN: children started by this process, and their numbering. */
     private transient Set<Process> children;
     private transient AtomicInteger childCounter;
-    private transient byte[] authkey;
+    private transient volatile byte[] authkey;
 
     /** What a Process object stands for in this JVM. */
     enum Role {
@@ -164,10 +164,7 @@ public class Process implements AutoCloseable, Serializable {
 
     /** The main process of this JVM. */
     static Process mainProcess() {
-        Process p = new Process(Role.MAIN, "MainProcess", new int[0], false);
-        p.authkey = new byte[32];
-        new java.security.SecureRandom().nextBytes(p.authkey);
-        return p;
+        return new Process(Role.MAIN, "MainProcess", new int[0], false);
     }
 
     private Process(Role role, String name, int[] identity, boolean daemon) {
@@ -242,7 +239,7 @@ public class Process implements AutoCloseable, Serializable {
             byte[] payload = codec.encodeProcess(this);
             System.Logger.Level level = Log.stderrLevel();
             ChildSpec spec = new ChildSpec(context.startMethod().methodName(), name, identity, daemon,
-                    parent.pid(), parent.name, level == null ? "" : level.name(), parent.authkeyRef(),
+                    parent.pid(), parent.name, level == null ? "" : level.name(), Log.backendFloor().name(), parent.authkeyRef(),
                     codec.generation(), codec.registeredNames(), payload);
             popen = context.launcher().launch(spec);
             parent.children().add(this);
@@ -396,6 +393,16 @@ public class Process implements AutoCloseable, Serializable {
         if (authkey == null && role == Role.HANDLE) {
             return Multiprocessing.currentProcess().authkeyRef();
         }
+        if (authkey == null && role == Role.MAIN) {
+            synchronized (this) {
+                if (authkey == null) {
+                    // made on first use: seeding a SecureRandom costs a cold JVM several ms
+                    byte[] k = new byte[32];
+                    new java.security.SecureRandom().nextBytes(k);
+                    authkey = k;
+                }
+            }
+        }
         return authkey;
     }
 
@@ -547,6 +554,7 @@ public class Process implements AutoCloseable, Serializable {
                 if (!spec.logLevel().isEmpty()) {
                     Log.toStderr(System.Logger.Level.valueOf(spec.logLevel()));
                 }
+                Log.assumeBackendFloor(System.Logger.Level.valueOf(spec.backendLogFloor()));
             }
             int exitCode;
             try {

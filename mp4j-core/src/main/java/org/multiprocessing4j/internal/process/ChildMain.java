@@ -5,10 +5,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.SocketChannel;
-import java.util.HexFormat;
+import java.io.BufferedInputStream;
+import java.io.FileDescriptor;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 import java.util.List;
 import org.multiprocessing4j.internal.codec.Codec;
 
@@ -16,15 +19,15 @@ import org.multiprocessing4j.internal.codec.Codec;
  * The entry point of every child JVM (CPython's {@code spawn_main}).
  *
  * <pre>
- *   ChildMain spawn SOCKET TOKEN   connect, HELLO, wait for RUN, run, EXIT, halt
- *   ChildMain warm  SOCKET TOKEN   connect, HELLO, PREPARE(s): build the codec and warm up;
- *                                  then as spawn
- *   ChildMain --train              the AOT training run: the bootstrap path once, offline
+ *   ChildMain spawn FIFO ID   read RUN from stdin, run, report EXIT on the FIFO, halt
+ *   ChildMain warm  FIFO ID   read PREPARE(s) from stdin: build the codec, warm up, rehearse,
+ *                             report READY; then as spawn
+ *   ChildMain --train SAMPLE       the AOT training run: the bootstrap path once, offline
  * </pre>
  *
- * <p>From the moment RUN arrives a daemon thread reads the control connection; end of stream
- * means the parent is gone (exit, crash or kill -9) and the child halts at once. A warm JVM
- * waiting for RUN halts the same way.
+ * <p>From the moment RUN arrives a daemon thread reads stdin; end of stream means the parent is
+ * gone (exit, crash or kill -9) and the child halts at once. A warm JVM waiting for RUN halts the
+ * same way. See {@link Control} for the protocol.
  *
  * <p>The child ends with {@link Runtime#halt}: as CPython's children end with {@code os._exit},
  * shutdown hooks do not run. Before that it announces its exit code and flushes stdout/stderr.
@@ -38,8 +41,8 @@ public final class ChildMain {
     private ChildMain() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length == 1 && args[0].equals("--train")) {
-            train();
+        if (args.length == 2 && args[0].equals("--train")) {
+            train(Path.of(args[1]));
             System.exit(0);
             return;
         }
@@ -49,31 +52,29 @@ public final class ChildMain {
             System.exit(2);
         }
         ClassLoader loader = ChildMain.class.getClassLoader();
-        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        long id = Long.parseUnsignedLong(args[2], 16);
+        // The control channel from the parent is our stdin; user code gets an empty System.in.
+        DataInputStream control = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
+        System.setIn(new ByteArrayInputStream(new byte[0]));
+        FileOutputStream reports;
         try {
-            ch.connect(UnixDomainSocketAddress.of(args[1]));
+            reports = new FileOutputStream(args[1]);
         } catch (IOException e) {
-            Runtime.getRuntime().halt(PARENT_DIED); // the parent has gone (or closed its context) before we connected
+            Runtime.getRuntime().halt(PARENT_DIED); // the parent has gone (or closed its context) already
+            return;
         }
-        Control control = new Control(ch);
-        byte[] token = HexFormat.of().parseHex(args[2]);
-        long pid = ProcessHandle.current().pid();
-        control.send(Control.HELLO, out -> {
-            out.write(token);
-            out.writeLong(pid);
-        });
 
-        // The parent watch: reads the control connection once RUN is in; end of stream = parent gone.
+        // The parent watch: reads the control channel once RUN is in; end of stream = parent gone.
         // Started now, while the JVM has nothing else to do, and released by the latch.
-        java.util.concurrent.CountDownLatch runReceived = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch runReceived = new CountDownLatch(1);
         Thread watch = new Thread(() -> {
             try {
                 runReceived.await();
-                while (control.receive() != null) {
+                while (Control.receive(control) != null) {
                     // no frames are expected after RUN
                 }
             } catch (IOException | InterruptedException ignored) {
-                // broken connection: the parent is gone as well
+                // a broken channel: the parent is gone as well
             }
             Runtime.getRuntime().halt(PARENT_DIED);
         }, "mp4j-parent-watch");
@@ -83,10 +84,13 @@ public final class ChildMain {
         Codec codec = null;
         ChildSpec spec = null;
         long runReceivedMicros = 0;
+        long tMain = System.nanoTime();
+        long tFrame = tMain;
         while (spec == null) {
-            Control.Frame f = control.receive();
+            Control.Frame f = Control.receive(control);
             if (f == null) {
                 Runtime.getRuntime().halt(PARENT_DIED);
+                return;
             }
             if (f.type() == Control.PREPARE) {
                 DataInputStream in = f.bodyStream();
@@ -103,9 +107,10 @@ public final class ChildMain {
                         // a rehearsal is an optimisation only
                     }
                 }
-                control.send(Control.READY, out -> { });
+                report(reports, Control.READY, id, 0);
             } else if (f.type() == Control.RUN) {
                 runReceivedMicros = TIMING ? epochMicros() : 0;
+                tFrame = System.nanoTime();
                 spec = ChildSpec.readFrom(f.bodyStream());
             }
         }
@@ -113,11 +118,13 @@ public final class ChildMain {
 
         long tRun = System.nanoTime();
         long tDecoded = tRun;
+        long tCodec = tRun;
         int exitCode;
         try {
             if (codec == null || codec.generation() != spec.generation()) {
                 codec = Codec.fromRegistry(spec.registry(), spec.generation(), loader);
             }
+            tCodec = System.nanoTime();
             Object process = codec.decodeProcess(spec.payload());
             tDecoded = System.nanoTime();
             exitCode = ProcessAccess.get().runAsChild(process, spec, false);
@@ -129,21 +136,25 @@ public final class ChildMain {
         long tRan = System.nanoTime();
         System.out.flush();
         System.err.flush();
-        final int code = exitCode;
+        report(reports, Control.EXIT, id, exitCode);
+        if (TIMING) {
+            long tSent = System.nanoTime();
+            System.err.printf("[mp4j timing] %s pid %d: RUN received at %d us (epoch), JVM up %d ms then;"
+                    + " main to RUN %.2f ms, spec %.2f ms, codec %.2f ms, decode %.2f ms, run %.2f ms, EXIT %.2f ms%n",
+                    args[0], ProcessHandle.current().pid(), runReceivedMicros,
+                    java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime() - (tSent - tFrame) / 1_000_000,
+                    (tFrame - tMain) / 1e6, (tRun - tFrame) / 1e6, (tCodec - tRun) / 1e6, (tDecoded - tCodec) / 1e6,
+                    (tRan - tDecoded) / 1e6, (tSent - tRan) / 1e6);
+        }
+        Runtime.getRuntime().halt(exitCode & 0xff);
+    }
+
+    private static void report(FileOutputStream reports, byte type, long id, int value) {
         try {
-            control.sendInt(Control.EXIT, code);
+            reports.write(Control.report(type, id, value));
         } catch (IOException ignored) {
             // the parent is gone; nobody to tell
         }
-        if (TIMING) {
-            long tSent = System.nanoTime();
-            long sentMicros = epochMicros();
-            System.err.printf("[mp4j timing] %s pid %d: RUN received at %d us, EXIT sent at %d us (epoch);"
-                    + " until decode %.2f ms, decode %.2f ms, run %.2f ms, EXIT %.2f ms%n",
-                    args[0], pid, runReceivedMicros, sentMicros, (tRun - (sentMicros - runReceivedMicros) * 1000 - tRun + (tSent - tRun)) / -1e6,
-                    (tDecoded - tRun) / 1e6, (tRan - tDecoded) / 1e6, (tSent - tRan) / 1e6);
-        }
-        Runtime.getRuntime().halt(code & 0xff);
     }
 
     /**
@@ -159,27 +170,37 @@ public final class ChildMain {
             throw new IllegalStateException("codec warm-up failed");
         }
         ProcessAccess.get().rehearse();
-        Control.intFrame(Control.EXIT, 0);
+        Control.report(Control.EXIT, 0, 0);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        ChildSpec sample = new ChildSpec("spawn", "warm-up", new int[] {1}, false, 0, "x", "", new byte[0], 0, List.of(), new byte[0]);
+        ChildSpec sample = new ChildSpec("spawn", "warm-up", new int[] {1}, false, 0, "x", "", "OFF", new byte[0], 0, List.of(), new byte[0]);
         sample.writeTo(new DataOutputStream(buf));
         ChildSpec.readFrom(new DataInputStream(new ByteArrayInputStream(buf.toByteArray())));
     }
 
-    /** The AOT training run: the bootstrap path once, so that its classes go into the cache. */
-    private static void train() throws Exception {
+    /**
+     * The AOT training run: the bootstrap path once, so that its classes go into the cache, and
+     * the decoding (not the running) of the sample payload, if the file holds one.
+     */
+    private static void train(Path sample) throws Exception {
         ClassLoader loader = ChildMain.class.getClassLoader();
-        warmUp(loader);
-        try (SocketChannel unused = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            UnixDomainSocketAddress.of("/nonexistent/mp4j-train.sock");
+        byte[] bytes = Files.readAllBytes(sample);
+        if (bytes.length > 0) {
+            try {
+                ChildSpec spec = ChildSpec.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
+                Codec.fromRegistry(spec.registry(), spec.generation(), loader).decodeProcess(spec.payload());
+            } catch (IOException | RuntimeException e) {
+                // the sample is an optimisation only
+            }
         }
+        warmUp(loader);
+        Control.receive(new DataInputStream(new ByteArrayInputStream(new byte[] {0, 0, 0, 1, Control.RUN})));
         Class<?> processClass = Class.forName("org.multiprocessing4j.Process", true, loader);
         Codec codec = new Codec(loader);
         codec.register(processClass, ChildMain.class);
         Object process = processClass.getConstructor(Class.forName("org.multiprocessing4j.Target", true, loader))
                 .newInstance((org.multiprocessing4j.Target) () -> { });
         Object copy = codec.decodeProcess(codec.encodeProcess(process));
-        ChildSpec spec = new ChildSpec("spawn", "Process-1", new int[] {1}, false, 0, "MainProcess", "", new byte[0],
+        ChildSpec spec = new ChildSpec("spawn", "Process-1", new int[] {1}, false, 0, "MainProcess", "", "OFF", new byte[0],
                 codec.generation(), codec.registeredNames(), new byte[0]);
         ProcessAccess.get().runAsChild(copy, spec, true);
     }

@@ -12,7 +12,7 @@ import java.util.List;
  *
  * <p>Wire form (big-endian, {@link DataOutputStream}): startMethod UTF, name UTF, identity
  * (int count, ints), daemon boolean, parentPid long, parentName UTF, logLevel UTF ("" = logging
- * off), authkey (int length, bytes), generation int, registry (int count, UTF names), payload
+ * off), backendLogFloor UTF, authkey (int length, bytes), generation int, registry (int count, UTF names), payload
  * (int length, bytes). The payload is the process object encoded by the codec built from the
  * registry; everything before it is plain data so that a child can build that codec first.
  *
@@ -23,6 +23,8 @@ import java.util.List;
  * @param parentPid the pid of the process that started it
  * @param parentName the name of the process that started it
  * @param logLevel the {@code logToStderr} level in force in the parent, or "" for none
+ * @param backendLogFloor the lowest level the parent's logging backend takes from the library
+ *     ({@code OFF} for none), so that a child need not start its backend to drop a message
  * @param authkey the parent's authentication key, inherited as in CPython
  * @param generation the codec generation of {@code registry}
  * @param registry the allow-list, in registration order
@@ -36,6 +38,7 @@ public record ChildSpec(
         long parentPid,
         String parentName,
         String logLevel,
+        String backendLogFloor,
         byte[] authkey,
         int generation,
         List<String> registry,
@@ -53,6 +56,7 @@ public record ChildSpec(
         out.writeLong(parentPid);
         out.writeUTF(parentName);
         out.writeUTF(logLevel);
+        out.writeUTF(backendLogFloor);
         out.writeInt(authkey.length);
         out.write(authkey);
         writeRegistry(out, generation, registry);
@@ -72,13 +76,14 @@ public record ChildSpec(
         long parentPid = in.readLong();
         String parentName = in.readUTF();
         String logLevel = in.readUTF();
+        String backendLogFloor = in.readUTF();
         byte[] authkey = new byte[checkedLength(in.readInt(), 1 << 16)];
         in.readFully(authkey);
         int generation = in.readInt();
         List<String> registry = readRegistryNames(in);
         byte[] payload = new byte[checkedLength(in.readInt(), Integer.MAX_VALUE - 8)];
         in.readFully(payload);
-        return new ChildSpec(startMethod, name, identity, daemon, parentPid, parentName, logLevel, authkey,
+        return new ChildSpec(startMethod, name, identity, daemon, parentPid, parentName, logLevel, backendLogFloor, authkey,
                 generation, registry, payload);
     }
 

@@ -1,11 +1,9 @@
 package org.multiprocessing4j.internal.process;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.multiprocessing4j.internal.codec.Codec;
 
 /**
@@ -14,22 +12,23 @@ import org.multiprocessing4j.internal.codec.Codec;
  *
  * <h2>Start sequence (spawn)</h2>
  * <pre>
- *   parent                                   child JVM
- *   token = server.expect(f)
- *   ProcessBuilder.start()  ---------------&gt;  ChildMain spawn SOCKET TOKEN
- *   (start() returns here)                   connect, HELLO(token, pid)
- *   f completes: attach, send RUN  --------&gt;  build codec, decode process, run()
- *                                  &lt;--------  EXIT(code), halt(code)
+ *   parent                                        child JVM
+ *   id = reports.register(popen)
+ *   ProcessBuilder.start()  --------------------&gt; ChildMain spawn FIFO ID
+ *   RUN on the child's stdin (buffered by the pipe)
+ *   (start() returns here)                        boot, read RUN, decode, run()
+ *   EXIT report on the FIFO  &lt;-------------------- EXIT(code), halt(code)
  * </pre>
- * A warm child is the same JVM started earlier with mode {@code warm}: it has said HELLO and
- * received PREPARE (the allow-list, to build its codec) before anyone needs it, so a start is one
- * RUN frame.
+ * A warm child is the same JVM started earlier with mode {@code warm}: it has read PREPARE (the
+ * allow-list and a payload to rehearse) and reported READY before anyone needs it, so a start is
+ * one RUN frame.
  *
- * <p>Children's stdin is {@code /dev/null} (as in CPython); stdout and stderr are this JVM's own.
+ * <p>stdout and stderr of children are this JVM's own. Their stdin is the control pipe; user code
+ * in a child sees an empty {@code System.in}, as CPython children see {@code /dev/null}.
  */
 public final class JvmLauncher implements Launcher {
     private final Codec codec;
-    private final ControlServer server;
+    private final ReportPipe reports;
     private final JvmCommand command;
     private final AotCache aot;
     private final WarmReserve reserve;
@@ -40,78 +39,87 @@ public final class JvmLauncher implements Launcher {
     public JvmLauncher(Codec codec, JvmCommand command, boolean aotCache, int warmReserve) {
         this.codec = codec;
         this.command = command;
-        this.server = ControlServer.open();
-        this.aot = new AotCache(command, aotCache);
+        this.reports = ReportPipe.open();
+        this.aot = new AotCache(command, aotCache, this::lastSpec);
         this.reserve = warmReserve > 0 ? new WarmReserve(this, warmReserve) : null;
         if (reserve != null) {
             reserve.refill();
         }
     }
 
-    /** The payload of the last process started, for reserve JVMs to rehearse; guarded by this. */
-    private byte[] lastPayload = new byte[0];
-    private int lastPayloadGeneration = -1;
+    /** The last process started, for reserve JVMs to rehearse and the AOT cache to learn; guarded by this. */
+    private ChildSpec lastSpec;
 
     @Override
     public Popen launch(ChildSpec spec) {
+        synchronized (this) {
+            lastSpec = spec;
+        }
         if (reserve != null) {
-            synchronized (this) {
-                lastPayload = spec.payload();
-                lastPayloadGeneration = spec.generation();
-            }
-            WarmReserve.Child warm = reserve.take();
+            JvmPopen warm = reserve.take();
             reserve.refill();
-            if (warm != null) {
-                JvmPopen popen = new JvmPopen(warm.os());
-                popen.attach(warm.control());
-                sendRun(warm.control(), spec);
-                return popen;
+            if (warm != null && sendRun(warm, spec)) {
+                return warm;
             }
         }
-        CompletableFuture<ControlServer.Hello> hello = new CompletableFuture<>();
-        String token = server.expect(hello);
-        java.lang.Process os = startJvm("spawn", token);
-        JvmPopen popen = new JvmPopen(os);
-        os.onExit().thenRun(() -> server.forget(token));
-        hello.thenAccept(h -> {
-            popen.attach(h.control());
-            sendRun(h.control(), spec);
-        });
+        JvmPopen popen = start("spawn");
+        sendRun(popen, spec);
         return popen;
     }
 
-    private static void sendRun(Control control, ChildSpec spec) {
-        try {
-            control.send(Control.RUN, spec::writeTo);
-        } catch (IOException e) {
-            // the child died before it could be told what to run; its OS exit status tells the parent
-            control.close();
-        }
-    }
+    /** Starts a JVM running ChildMain in {@code mode}; its reports go to the returned handle. */
+    JvmPopen start(String mode) {
+        JvmPopen[] holder = new JvmPopen[1];
+        ReportPipe.Listener relay = new ReportPipe.Listener() {
+            @Override
+            public void ready() {
+                holder[0].ready();
+            }
 
-    /** Starts a JVM running ChildMain in {@code mode}, connecting with {@code token}. */
-    java.lang.Process startJvm(String mode, String token) {
+            @Override
+            public void exit(int code) {
+                holder[0].exit(code);
+            }
+        };
+        long id = reports.register(relay);
         Path cache = aot.readyOrStartBuild();
         List<String> cmd = command.command(cache, cache != null ? List.of("-Xlog:aot=off", "-Xlog:cds=off") : List.of(),
-                mode, server.socketPath().toString(), token);
+                mode, reports.path().toString(), Long.toHexString(id));
+        java.lang.Process os;
         try {
-            return new ProcessBuilder(cmd)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+            os = new ProcessBuilder(cmd)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();
         } catch (IOException e) {
+            reports.forget(id);
             throw new ProcessStartException("cannot start a child JVM: " + cmd.get(0) + ": " + e.getMessage(), e);
+        }
+        JvmPopen popen = new JvmPopen(os);
+        holder[0] = popen; // before any frame is sent: a child reports only in answer to one
+
+        os.onExit().thenRun(() -> reports.forget(id));
+        return popen;
+    }
+
+    /** Sends RUN; false when the child is already gone (its exit status then tells the parent). */
+    private static boolean sendRun(JvmPopen popen, ChildSpec spec) {
+        try {
+            Control.send(popen.control(), Control.RUN, spec::writeTo);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 
     /** The last payload, if it was encoded with the allow-list of {@code generation}, else empty. */
     synchronized byte[] lastPayload(int generation) {
-        return generation == lastPayloadGeneration ? lastPayload : new byte[0];
+        return lastSpec != null && generation == lastSpec.generation() ? lastSpec.payload() : new byte[0];
     }
 
-    ControlServer server() {
-        return server;
+    private synchronized ChildSpec lastSpec() {
+        return lastSpec;
     }
 
     Codec codec() {
@@ -136,6 +144,6 @@ public final class JvmLauncher implements Launcher {
         if (reserve != null) {
             reserve.close();
         }
-        server.close();
+        reports.close();
     }
 }

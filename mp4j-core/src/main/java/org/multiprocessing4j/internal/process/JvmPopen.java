@@ -1,7 +1,7 @@
 package org.multiprocessing4j.internal.process;
 
-import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -13,41 +13,56 @@ import java.util.concurrent.TimeoutException;
  * A child JVM, started by {@link JvmLauncher} with the spawn or warm method.
  *
  * <h2>When the process counts as ended</h2>
- * At the first of two events: the child's EXIT frame (sent after run() returned and
+ * At the first of two events: the child's EXIT report (sent after run() returned and
  * stdout/stderr were flushed, just before the child halts), or the end of the OS process (a
- * signal, {@code System.exit}, a crash). The EXIT frame is what makes join() fast: the kernel's
+ * signal, {@code System.exit}, a crash). The EXIT report is what makes join() fast: the kernel's
  * teardown of a JVM takes another 4-7 ms, which the OS reaper finishes in the background. Both
  * events carry the same code, since the child halts with the code it announced.
  *
+ * <p>The parent's end of the child's stdin stays open until {@link #close()} or the parent's
+ * death; its closing is what tells the child that its parent is gone.
+ *
  * <p>Thread-safety: all methods may be called from any thread.
  */
-final class JvmPopen implements Popen {
+final class JvmPopen implements Popen, ReportPipe.Listener {
     private final java.lang.Process os;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
-    private volatile Control control;
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
     JvmPopen(java.lang.Process os) {
         this.os = os;
-        os.onExit().thenAccept(p -> exit.complete(Popen.fromOsStatus(p.exitValue())));
+        os.onExit().thenAccept(p -> {
+            exit.complete(Popen.fromOsStatus(p.exitValue()));
+            ready.completeExceptionally(new IOException("child JVM exited with status " + p.exitValue() + " before it was ready"));
+        });
     }
 
-    /** Takes over the child's control connection and listens for its EXIT frame. */
-    void attach(Control c) {
-        this.control = c;
-        Thread.ofVirtual().name("mp4j-child-" + os.pid()).start(() -> {
-            try {
-                for (Control.Frame f; (f = c.receive()) != null; ) {
-                    if (f.type() == Control.EXIT) {
-                        DataInputStream in = f.bodyStream();
-                        exit.complete(in.readInt());
-                    }
-                }
-            } catch (IOException e) {
-                // connection broken: the child is dying; the OS exit completes `exit`
-            } finally {
-                c.close();
-            }
-        });
+    java.lang.Process os() {
+        return os;
+    }
+
+    /** The child's stdin: the parent-to-child control channel. */
+    OutputStream control() {
+        return os.getOutputStream();
+    }
+
+    /** Completes when a warm child has said READY; fails if it dies first. */
+    CompletableFuture<Void> whenReady() {
+        return ready;
+    }
+
+    @Override
+    public void ready() {
+        ready.complete(null);
+    }
+
+    @Override
+    public void exit(int code) {
+        exit.complete(code);
+    }
+
+    CompletableFuture<Integer> onExit() {
+        return exit;
     }
 
     @Override
@@ -93,9 +108,10 @@ final class JvmPopen implements Popen {
 
     @Override
     public void close() {
-        Control c = control;
-        if (c != null) {
-            c.close();
+        try {
+            os.getOutputStream().close();
+        } catch (IOException ignored) {
+            // the child is gone
         }
     }
 }

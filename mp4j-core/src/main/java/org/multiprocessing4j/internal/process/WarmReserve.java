@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.multiprocessing4j.internal.log.Log;
 
 /**
@@ -22,7 +21,7 @@ import org.multiprocessing4j.internal.log.Log;
  * rehearsed one well under 1 ms. A consequence to know: static initialisers of those classes may
  * run in a reserve JVM that is later discarded.
  *
- * <p>A reserve JVM counts as idle only once it has answered PREPARE with READY, so a RUN never
+ * <p>A reserve JVM counts as idle only once it has reported READY after its PREPARE, so a RUN never
  * queues behind the JVM's own preparation.
  *
  * <p>A reserve JVM that was prepared with an older allow-list still works (the RUN frame carries
@@ -45,17 +44,17 @@ final class WarmReserve {
      */
     static final long REFILL_DELAY_MILLIS = 50;
 
-    /** An idle, connected, prepared reserve JVM. */
-    record Child(java.lang.Process os, Control control, int generation) {}
-
     private final JvmLauncher launcher;
     private final int size;
-    private final Deque<Child> idle = new ArrayDeque<>();
+    /** Idle JVMs that said READY, with the codec generation they were prepared with. */
+    private final Deque<Idle> idle = new ArrayDeque<>();
     private int starting;
     private int failuresInARow;
     private boolean closed;
     private boolean refillWanted;
     private Thread refiller;
+
+    private record Idle(JvmPopen popen, int generation) {}
 
     WarmReserve(JvmLauncher launcher, int size) {
         this.launcher = launcher;
@@ -63,13 +62,12 @@ final class WarmReserve {
     }
 
     /** An idle JVM, or null when none is ready. */
-    synchronized Child take() {
+    synchronized JvmPopen take() {
         while (!idle.isEmpty()) {
-            Child c = idle.pollFirst();
-            if (c.os().isAlive()) {
-                return c;
+            Idle c = idle.pollFirst();
+            if (c.popen().os().isAlive()) {
+                return c.popen();
             }
-            c.control().close();
         }
         return null;
     }
@@ -130,43 +128,30 @@ final class WarmReserve {
     }
 
     private void startOne() {
-        CompletableFuture<ControlServer.Hello> hello = new CompletableFuture<>();
-        String token = launcher.server().expect(hello);
-        java.lang.Process os;
+        JvmPopen popen;
         try {
-            os = launcher.startJvm("warm", token);
+            popen = launcher.start("warm");
         } catch (RuntimeException e) {
-            launcher.server().forget(token);
             failed(e.toString());
             return;
         }
-        os.onExit().thenRun(() -> {
-            launcher.server().forget(token);
-            if (!hello.isDone()) {
-                hello.completeExceptionally(new IOException("reserve JVM exited with status " + os.exitValue() + " before it connected"));
-            }
-        });
-        hello.whenComplete((h, err) -> {
+        int generation = launcher.codec().generation();
+        List<String> names = launcher.codec().registeredNames();
+        byte[] rehearsal = launcher.lastPayload(generation);
+        try {
+            Control.send(popen.control(), Control.PREPARE, out -> {
+                ChildSpec.writeRegistry(out, generation, names);
+                out.writeInt(rehearsal.length);
+                out.write(rehearsal);
+            });
+        } catch (IOException e) {
+            popen.kill();
+            failed(e.toString());
+            return;
+        }
+        popen.whenReady().whenComplete((ok, err) -> {
             if (err != null) {
                 failed(err.getMessage());
-                return;
-            }
-            int generation = launcher.codec().generation();
-            List<String> names = launcher.codec().registeredNames();
-            byte[] rehearsal = launcher.lastPayload(generation);
-            try {
-                h.control().send(Control.PREPARE, out -> {
-                    ChildSpec.writeRegistry(out, generation, names);
-                    out.writeInt(rehearsal.length);
-                    out.write(rehearsal);
-                });
-                Control.Frame ready = h.control().receive(); // the child has built its codec and rehearsed
-                if (ready == null || ready.type() != Control.READY) {
-                    throw new IOException("reserve JVM closed its control connection while preparing");
-                }
-            } catch (IOException e) {
-                h.control().close();
-                failed(e.toString());
                 return;
             }
             boolean keep;
@@ -175,12 +160,12 @@ final class WarmReserve {
                 failuresInARow = 0;
                 keep = !closed;
                 if (keep) {
-                    idle.addLast(new Child(os, h.control(), generation));
+                    idle.addLast(new Idle(popen, generation));
                     notifyAll();
                 }
             }
             if (!keep) {
-                h.control().close();
+                popen.close(); // end of stdin: the child halts
             }
         });
     }
@@ -202,8 +187,8 @@ final class WarmReserve {
         int generation = launcher.codec().generation();
         synchronized (this) {
             idle.removeIf(c -> {
-                if (c.generation() != generation || !c.os().isAlive()) {
-                    c.control().close(); // the child sees end of stream and halts
+                if (c.generation() != generation || !c.popen().os().isAlive()) {
+                    c.popen().close(); // the child sees end of stdin and halts
                     return true;
                 }
                 return false;
@@ -228,8 +213,8 @@ final class WarmReserve {
     void close() {
         synchronized (this) {
             closed = true;
-            for (Child c : idle) {
-                c.control().close();
+            for (Idle c : idle) {
+                c.popen().close();
             }
             idle.clear();
             notifyAll();
