@@ -114,6 +114,11 @@ final class BootstrapFormat {
                     throw new SerializationException("cannot serialise a lambda declared in " + declaring
                             + ": class not found", declaring, e);
                 }
+            } else if (!(obj instanceof java.io.Serializable)) {
+                // checked here, before the JDK would: its NotSerializableException makes
+                // ObjectOutputStream write the exception itself into the stream
+                throw new SerializationException("cannot serialise class " + c.getName()
+                        + ": it does not implement java.io.Serializable", c.getName(), null);
             } else if (!codec.isAllowed(c)) {
                 throw notAllowed(c.getName());
             }

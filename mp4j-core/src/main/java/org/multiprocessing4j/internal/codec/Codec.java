@@ -12,6 +12,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.fory.Fory;
 import org.apache.fory.config.Language;
+import org.apache.fory.memory.MemoryBuffer;
 import org.multiprocessing4j.SerializationException;
 
 /**
@@ -25,6 +26,13 @@ import org.multiprocessing4j.SerializationException;
  * classes registered here, in order. Fory numbers registered classes by their order, so a child
  * rebuilds the same codec from {@link #registeredNames()} sent by its parent: the parent's
  * allow-list is the child's.
+ *
+ * <h2>Same list, or refused</h2>
+ * Fory writes registered classes by number, and a reader whose list differs would decode a wrong
+ * type in silence (seen: a record read back as another record with zero fields). Every message
+ * therefore starts with an 8-byte fingerprint of the writer's allow-list, and a reader with
+ * another list refuses it. Classes unknown to the reader are refused, never decoded into
+ * placeholders ({@code withDeserializeUnknownClass(false)}).
  *
  * <h2>Generations</h2>
  * Fory freezes its registrations at first use. A registration after that starts a new
@@ -64,6 +72,8 @@ public final class Codec {
     private Fory fory;
 
     private int builtGeneration = -1;
+    /** The fingerprint of the allow-list {@link #fory} was built with. Guarded by {@link #lock}. */
+    private long fingerprint;
 
     /** A codec with an empty allow-list that loads classes through {@code loader}. */
     public Codec(ClassLoader loader) {
@@ -195,7 +205,10 @@ public final class Codec {
         synchronized (lock) {
             Fory f = foryLocked();
             try {
-                return f.serialize(value);
+                MemoryBuffer buf = MemoryBuffer.newHeapBuffer(64);
+                buf.writeInt64(fingerprint);
+                f.serialize(buf, value);
+                return buf.getBytes(0, buf.writerIndex());
             } catch (RuntimeException | StackOverflowError e) {
                 String offending = offendingClass(e, value);
                 throw new SerializationException("cannot serialise "
@@ -216,8 +229,18 @@ public final class Codec {
     public Object decode(byte[] bytes) {
         synchronized (lock) {
             Fory f = foryLocked();
+            if (bytes.length < 8) {
+                throw new SerializationException("cannot deserialise " + bytes.length + " bytes: too short to be a message", null, null);
+            }
+            MemoryBuffer buf = MemoryBuffer.fromByteArray(bytes);
+            long writer = buf.readInt64();
+            if (writer != fingerprint) {
+                throw new SerializationException(String.format("cannot deserialise: the message was written with another allow-list"
+                        + " (fingerprint %016x, here %016x); every process must register the same classes in the same order",
+                        writer, fingerprint), null, null);
+            }
             try {
-                return f.deserialize(bytes);
+                return f.deserialize(buf);
             } catch (RuntimeException | StackOverflowError e) {
                 String offending = offendingClass(e, null);
                 throw new SerializationException("cannot deserialise "
@@ -243,6 +266,7 @@ public final class Codec {
                     .withCodegen(false)
                     .withClassLoader(loader)
                     .suppressClassRegistrationWarnings(true)
+                    .withDeserializeUnknownClass(false)
                     .build();
             for (String name : registered) {
                 try {
@@ -254,8 +278,21 @@ public final class Codec {
             }
             fory = f;
             builtGeneration = generation;
+            fingerprint = fingerprint(registered);
         }
         return fory;
+    }
+
+    /** FNV-1a over the registered names: equal lists give equal fingerprints. */
+    private static long fingerprint(List<String> names) {
+        long h = 0xcbf29ce484222325L;
+        for (String n : names) {
+            for (int i = 0; i < n.length(); i++) {
+                h = (h ^ n.charAt(i)) * 0x100000001b3L;
+            }
+            h = (h ^ 0xffff) * 0x100000001b3L;
+        }
+        return h;
     }
 
     /**
