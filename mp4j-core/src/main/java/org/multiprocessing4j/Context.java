@@ -37,8 +37,11 @@ public final class Context implements AutoCloseable {
     /**
      * The options child JVMs run with by default: the serial GC (a child is a small worker on a
      * machine shared with its siblings; no GC threads per core) and no perf-data file.
-     * Measured on this project's machines, C1-only compilation ({@code -XX:TieredStopAtLevel=1})
-     * does not make the start faster; it is left out because it makes long computations slower.
+     *
+     * <p>Left out on purpose: C1-only compilation ({@code -XX:TieredStopAtLevel=1}) took a child's
+     * boot from about 41 ms to 36 ms (best of 7, this project's 2-core machines, within the noise
+     * of single runs) but makes long computations several times slower, and long computations are
+     * what processes are for. Add it with {@link Builder#jvmOptions} for short-lived children.
      */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData");
 

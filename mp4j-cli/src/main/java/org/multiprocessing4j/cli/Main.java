@@ -12,6 +12,7 @@ import org.multiprocessing4j.cli.demo.Demos;
  *   ./mp4j demo [NAME|all]     list the demos, run one, or run them all
  *   ./mp4j bench [options]     the benchmark against CPython (./mp4j bench --help)
  *   ./mp4j test                the whole test suite (handled by the launcher script: mvn verify)
+ *   ./mp4j jmh [ARGS]          the JMH micro-benchmarks (handled by the launcher script)
  *   ./mp4j --help              this text
  * </pre>
  */
@@ -51,6 +52,7 @@ public final class Main {
                   bench [OPTIONS]   run the benchmark workloads; --vs-python also runs CPython's counterpart
                                     (./mp4j bench --help for the options)
                   test              run the whole test suite (mvn verify under JDK 25)
+                  jmh [ARGS]        run the JMH micro-benchmarks (e.g. ./mp4j jmh CodecBenchmark)
                   --help            this text
 
                 ./mp4j builds what is stale before it runs (Maven, JDK 25 found by itself).""");

@@ -37,7 +37,8 @@ import org.multiprocessing4j.internal.log.Log;
  * to a few. As with the warm reserve's rehearsal, static initialisers of those classes run in
  * the training JVM. Children started before it is ready run without it.
  * Location: {@code $XDG_CACHE_HOME/mp4j/aot}, else {@code ~/.cache/mp4j/aot}, else the
- * temporary directory; override with the system property {@code mp4j.aot.dir}.
+ * temporary directory; override with the system property {@code mp4j.aot.dir}. After each build
+ * only the {@value #KEEP} most recent caches are kept.
  */
 public final class AotCache {
     private static final Log LOG = Log.of(AotCache.class);
@@ -134,11 +135,43 @@ public final class AotCache {
                 Files.deleteIfExists(samplePayload);
             }
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            prune(dir, target);
             LOG.debug("AOT cache for child JVMs built in %d ms: %s", (System.nanoTime() - t0) / 1_000_000, target);
             return target;
         } catch (IOException | InterruptedException | RuntimeException e) {
             LOG.warning("no AOT cache for child JVMs (they start slower): %s", e);
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** How many caches to keep: every rebuild of the application's jars makes a new one (about 14 MB). */
+    static final int KEEP = 4;
+
+    /** Removes all but the {@value #KEEP} most recently used caches (and stale temporary files). */
+    static void prune(Path dir, Path keep) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            List<Path> caches = files.filter(p -> p.getFileName().toString().startsWith("child-")).sorted((a, b) -> {
+                try {
+                    return Files.getLastModifiedTime(b).compareTo(Files.getLastModifiedTime(a));
+                } catch (IOException e) {
+                    return 0;
+                }
+            }).toList();
+            long dayAgo = System.currentTimeMillis() - 24 * 3600 * 1000L;
+            int kept = 0;
+            for (Path p : caches) { // newest first
+                if (p.getFileName().toString().endsWith(".aot")) {
+                    if (p.equals(keep) || kept < KEEP) {
+                        kept++;
+                        continue;
+                    }
+                    Files.deleteIfExists(p);
+                } else if (Files.getLastModifiedTime(p).toMillis() < dayAgo) {
+                    Files.deleteIfExists(p); // the leftovers of a build whose JVM died
+                }
+            }
+        } catch (IOException e) {
+            // a cache directory we cannot tidy is still usable
         }
     }
 

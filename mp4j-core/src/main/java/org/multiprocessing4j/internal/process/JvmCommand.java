@@ -48,8 +48,12 @@ public final class JvmCommand {
      * @param inherit whether to pass on this JVM's code-relevant options
      */
     public JvmCommand(List<String> childOptions, boolean inherit) {
+        this(childOptions, inherit, System.getProperty("java.class.path", ""));
+    }
+
+    JvmCommand(List<String> childOptions, boolean inherit, String classPath) {
         this.java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        this.classPath = System.getProperty("java.class.path", "");
+        this.classPath = classPath;
         Set<String> opts = new LinkedHashSet<>(REQUIRED);
         if (inherit) {
             opts.addAll(inheritedOptions());

@@ -1,0 +1,94 @@
+package org.multiprocessing4j.cli.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every demo, run as {@code ./mp4j demo NAME} would run it (its own JVM, output captured),
+ * checked against what the source text's example shows.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class DemosTest {
+    @TempDir
+    Path dir;
+
+    private String run(String name) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
+                "org.multiprocessing4j.cli.Main", "demo", name));
+        Path out = dir.resolve(name + ".out");
+        java.lang.Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+                .redirectInput(new File("/dev/null")).start();
+        if (!p.waitFor(100, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            fail("demo " + name + " did not finish: " + Files.readString(out));
+        }
+        String text = Files.readString(out);
+        assertEquals(0, p.exitValue(), text);
+        return text;
+    }
+
+    @Test
+    void processBasicsShowsTheChildsParentIsTheParent() throws Exception {
+        String text = run("process-basics");
+        Matcher parent = Pattern.compile("\\[父进程]PID:(\\d+),PPID:\\d+").matcher(text);
+        Matcher child = Pattern.compile("\\[子进程-萌萌哒]PID:(\\d+),PPID:(\\d+)").matcher(text);
+        assertTrue(parent.find() && child.find(), text);
+        assertEquals(parent.group(1), child.group(2), "the child's PPID is the parent's PID");
+        assertTrue(text.contains("exit code 0"), text);
+    }
+
+    @Test
+    void processSubclassRunsItsRunMethodInTheChild() throws Exception {
+        String text = run("process-subclass");
+        Matcher parent = Pattern.compile("\\[父进程]PID:(\\d+)").matcher(text);
+        Matcher child = Pattern.compile("\\[子进程-萌萌哒]PID:(\\d+),PPID:(\\d+)").matcher(text);
+        assertTrue(parent.find() && child.find(), text);
+        assertEquals(parent.group(1), child.group(2));
+    }
+
+    @Test
+    void daemonChildrenDieWithTheMainProgramAndOthersFinish() throws Exception {
+        String text = run("daemon");
+        String[] instances = text.split("--- instance ");
+        assertEquals(4, instances.length, text);
+        for (int i = 1; i <= 3; i++) {
+            String s = instances[i];
+            assertTrue(s.contains("执行完毕"), s);
+            assertTrue(s.contains(">>>>>>start 4") && s.contains(">>>>>>end 4"), "the non-daemonic child finishes: " + s);
+            assertFalse(s.contains(">>>>>>end 2"), "the daemonic child is terminated: " + s);
+        }
+        assertTrue(instances[2].indexOf(">>>>>>start 2") < instances[2].indexOf("执行完毕"),
+                "instance 2 sleeps 2 s, so the daemon starts before main ends: " + instances[2]);
+    }
+
+    @Test
+    void joinInTheLoopRunsTheChildrenOneAfterAnother() throws Exception {
+        String text = run("join-order");
+        String serial = text.substring(text.indexOf("in the loop"), text.indexOf("-- start all"));
+        List<String> lines = serial.lines().filter(l -> l.matches("\\d: ?\\d+ is (running|done)")).toList();
+        assertEquals(10, lines.size(), serial);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(lines.get(2 * i).startsWith(i + ": ") && lines.get(2 * i).endsWith("running"), serial);
+            assertTrue(lines.get(2 * i + 1).startsWith(i + ":") && lines.get(2 * i + 1).endsWith("done"), serial);
+        }
+        String concurrent = text.substring(text.indexOf("-- start all"));
+        assertEquals(10, concurrent.lines().filter(l -> l.matches("\\d: ?\\d+ is (running|done)")).count(), concurrent);
+    }
+}
