@@ -130,10 +130,15 @@ public final class Codec {
         return true;
     }
 
-    /** {@code a.B} for {@code a.B$C$D}: the nest host of a nested class, by its binary name. */
     private static String topLevelName(String name) {
-        int dollar = name.indexOf('$', name.lastIndexOf('.') + 1);
-        return dollar < 0 ? name : name.substring(0, dollar);
+        return LambdaRecipe.topLevel(name);
+    }
+
+    /** True when a class of this name is registered or nested in the top-level class of one that is. */
+    public boolean isAllowedNest(String className) {
+        synchronized (lock) {
+            return registeredNests.contains(topLevelName(className));
+        }
     }
 
     /** True when the class is on this codec's own part of the allow-list. */
@@ -148,7 +153,7 @@ public final class Codec {
         while (c.isArray()) {
             c = c.getComponentType();
         }
-        if (c.isPrimitive() || BootstrapFormat.jdkAllowed(c)) {
+        if (c.isPrimitive() || BootstrapFormat.allowedWithoutRegistration(c)) {
             return true;
         }
         synchronized (lock) {
