@@ -11,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.multiprocessing4j.internal.codec.Codec;
-import org.multiprocessing4j.internal.codec.LambdaRecipe;
 import org.multiprocessing4j.internal.log.Log;
 import org.multiprocessing4j.internal.process.ChildSpec;
 import org.multiprocessing4j.internal.process.Popen;
@@ -103,8 +102,6 @@ public class Process implements AutoCloseable, Serializable {
     private transient Set<Process> children;
     private transient AtomicInteger childCounter;
     private transient volatile byte[] authkey;
-    /** In a child: the codec whose allow-list a target recipe is checked against. */
-    private transient Codec childCodec;
 
     /** What a Process object stands for in this JVM. */
     enum Role {
@@ -198,15 +195,7 @@ public class Process implements AutoCloseable, Serializable {
     @SuppressWarnings({"unchecked", "rawtypes"})
     public void run() throws Exception {
         Serializable t = target;
-        if (t instanceof LambdaRecipe recipe) {
-            try {
-                recipe.invoke(childCodec, getClass().getClassLoader(), args);
-            } catch (Exception | Error e) {
-                throw e;
-            } catch (Throwable e) {
-                throw new java.lang.reflect.UndeclaredThrowableException(e);
-            }
-        } else if (t instanceof Target t0) {
+        if (t instanceof Target t0) {
             t0.run();
         } else if (t instanceof Target1 t1) {
             t1.run(args[0]);
@@ -215,22 +204,6 @@ public class Process implements AutoCloseable, Serializable {
         } else if (t instanceof Target3 t3) {
             t3.run(args[0], args[1], args[2]);
         }
-    }
-
-    /**
-     * The serialised form: the fields as they are, except that a lambda target goes as a
-     * {@link LambdaRecipe} when it can (the child then calls the method it names instead of
-     * rebuilding the lambda; see there for why and when).
-     */
-    @java.io.Serial
-    private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
-        java.io.ObjectOutputStream.PutField fields = out.putFields();
-        fields.put("target", LambdaRecipe.forWire(target, getClass().getClassLoader()));
-        fields.put("args", args);
-        fields.put("name", name);
-        fields.put("daemon", daemon);
-        fields.put("identity", identity);
-        out.writeFields();
     }
 
     // ------------------------------------------------------------------ control
@@ -556,21 +529,17 @@ public class Process implements AutoCloseable, Serializable {
     /** Runs a decoded process object as the current process: CPython's {@code _bootstrap}. */
     private static final class Bootstrap implements ProcessAccess {
         @Override
-        public void rehearse(Object decoded) {
+        public void rehearse() {
             LOG.isEnabled(System.Logger.Level.INFO);
             ExitFunction.rehearse();
             Multiprocessing.currentProcess().liveChildren();
-            if (decoded instanceof Process p && p.target instanceof LambdaRecipe recipe) {
-                recipe.resolve(p.getClass().getClassLoader());
-            }
         }
 
         @Override
-        public int runAsChild(Object object, ChildSpec spec, Codec codec, boolean inThread) {
+        public int runAsChild(Object object, ChildSpec spec, boolean inThread) {
             if (!(object instanceof Process self)) {
                 throw new IllegalStateException("payload is not a Process but " + (object == null ? "null" : object.getClass().getName()));
             }
-            self.childCodec = codec;
             self.role = Role.CURRENT;
             self.name = spec.name();
             self.daemon = spec.daemon();

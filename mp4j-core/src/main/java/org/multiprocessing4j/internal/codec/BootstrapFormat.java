@@ -40,10 +40,7 @@ final class BootstrapFormat {
 
     private BootstrapFormat() {}
 
-    static boolean allowedWithoutRegistration(Class<?> c) {
-        if (c == LambdaRecipe.class) {
-            return true; // this library's own: strings, a kind and captured values (checked one by one)
-        }
+    static boolean jdkAllowed(Class<?> c) {
         if (c.getClassLoader() != null) {
             return false;
         }

@@ -130,15 +130,10 @@ public final class Codec {
         return true;
     }
 
+    /** {@code a.B} for {@code a.B$C$D}: the nest host of a nested class, by its binary name. */
     private static String topLevelName(String name) {
-        return LambdaRecipe.topLevel(name);
-    }
-
-    /** True when a class of this name is registered or nested in the top-level class of one that is. */
-    public boolean isAllowedNest(String className) {
-        synchronized (lock) {
-            return registeredNests.contains(topLevelName(className));
-        }
+        int dollar = name.indexOf('$', name.lastIndexOf('.') + 1);
+        return dollar < 0 ? name : name.substring(0, dollar);
     }
 
     /** True when the class is on this codec's own part of the allow-list. */
@@ -153,7 +148,7 @@ public final class Codec {
         while (c.isArray()) {
             c = c.getComponentType();
         }
-        if (c.isPrimitive() || BootstrapFormat.allowedWithoutRegistration(c)) {
+        if (c.isPrimitive() || BootstrapFormat.jdkAllowed(c)) {
             return true;
         }
         synchronized (lock) {

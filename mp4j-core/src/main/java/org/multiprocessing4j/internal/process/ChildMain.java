@@ -102,8 +102,7 @@ public final class ChildMain {
                 warmUp(loader);
                 if (rehearsal.length > 0) {
                     try {
-                        // see WarmReserve: load and link what the next RUN will need
-                        ProcessAccess.get().rehearse(codec.decodeProcess(rehearsal));
+                        codec.decodeProcess(rehearsal); // see WarmReserve: load what the next RUN will need
                     } catch (RuntimeException e) {
                         // a rehearsal is an optimisation only
                     }
@@ -128,7 +127,7 @@ public final class ChildMain {
             tCodec = System.nanoTime();
             Object process = codec.decodeProcess(spec.payload());
             tDecoded = System.nanoTime();
-            exitCode = ProcessAccess.get().runAsChild(process, spec, codec, false);
+            exitCode = ProcessAccess.get().runAsChild(process, spec, false);
         } catch (Throwable t) {
             System.err.println("Process " + spec.name() + ": the child could not start its process object:");
             t.printStackTrace();
@@ -170,7 +169,7 @@ public final class ChildMain {
         if (((Sample) back).value() != 42) {
             throw new IllegalStateException("codec warm-up failed");
         }
-        ProcessAccess.get().rehearse(null);
+        ProcessAccess.get().rehearse();
         Control.report(Control.EXIT, 0, 0);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         ChildSpec sample = new ChildSpec("spawn", "warm-up", new int[] {1}, false, 0, "x", "", "OFF", new byte[0], 0, List.of(), new byte[0]);
@@ -188,8 +187,7 @@ public final class ChildMain {
         if (bytes.length > 0) {
             try {
                 ChildSpec spec = ChildSpec.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
-                ProcessAccess.get().rehearse(
-                        Codec.fromRegistry(spec.registry(), spec.generation(), loader).decodeProcess(spec.payload()));
+                Codec.fromRegistry(spec.registry(), spec.generation(), loader).decodeProcess(spec.payload());
             } catch (IOException | RuntimeException e) {
                 // the sample is an optimisation only
             }
@@ -204,7 +202,7 @@ public final class ChildMain {
         Object copy = codec.decodeProcess(codec.encodeProcess(process));
         ChildSpec spec = new ChildSpec("spawn", "Process-1", new int[] {1}, false, 0, "MainProcess", "", "OFF", new byte[0],
                 codec.generation(), codec.registeredNames(), new byte[0]);
-        ProcessAccess.get().runAsChild(copy, spec, codec, true);
+        ProcessAccess.get().runAsChild(copy, spec, true);
     }
 
     private static long epochMicros() {

@@ -96,7 +96,7 @@ public final class JvmLauncher implements Launcher {
             reports.forget(id);
             throw new ProcessStartException("cannot start a child JVM: " + cmd.get(0) + ": " + e.getMessage(), e);
         }
-        JvmPopen popen = new JvmPopen(os, cache != null);
+        JvmPopen popen = new JvmPopen(os);
         holder[0] = popen; // before any frame is sent: a child reports only in answer to one
 
         os.onExit().thenRun(() -> reports.forget(id));
@@ -124,11 +124,6 @@ public final class JvmLauncher implements Launcher {
 
     Codec codec() {
         return codec;
-    }
-
-    /** Whether children now start with an AOT cache. */
-    boolean aotCacheReady() {
-        return aot.readyOrStartBuild() != null;
     }
 
     @Override

@@ -26,13 +26,11 @@ import java.util.concurrent.TimeoutException;
  */
 final class JvmPopen implements Popen, ReportPipe.Listener {
     private final java.lang.Process os;
-    private final boolean withAotCache;
     private final CompletableFuture<Integer> exit = new CompletableFuture<>();
     private final CompletableFuture<Void> ready = new CompletableFuture<>();
 
-    JvmPopen(java.lang.Process os, boolean withAotCache) {
+    JvmPopen(java.lang.Process os) {
         this.os = os;
-        this.withAotCache = withAotCache;
         os.onExit().thenAccept(p -> {
             exit.complete(Popen.fromOsStatus(p.exitValue()));
             ready.completeExceptionally(new IOException("child JVM exited with status " + p.exitValue() + " before it was ready"));
@@ -41,11 +39,6 @@ final class JvmPopen implements Popen, ReportPipe.Listener {
 
     java.lang.Process os() {
         return os;
-    }
-
-    /** Whether the JVM was started with the AOT cache. */
-    boolean withAotCache() {
-        return withAotCache;
     }
 
     /** The child's stdin: the parent-to-child control channel. */

@@ -7,18 +7,17 @@ package org.multiprocessing4j.internal.process;
  */
 public interface ProcessAccess {
     /**
-     * Makes {@code process} (decoded from {@code spec.payload()} by {@code codec}) the current
-     * process of this JVM, or of this thread when {@code inThread}, runs it as CPython's
-     * {@code _bootstrap} does and returns its exit code.
+     * Makes {@code process} (decoded from {@code spec.payload()}) the current process of this JVM,
+     * or of this thread when {@code inThread}, runs it as CPython's {@code _bootstrap} does and
+     * returns its exit code.
      */
-    int runAsChild(Object process, ChildSpec spec, org.multiprocessing4j.internal.codec.Codec codec, boolean inThread);
+    int runAsChild(Object process, ChildSpec spec, boolean inThread);
 
     /**
-     * Loads and initialises what {@link #runAsChild} will need (logging, the exit function, the
-     * method a target recipe names, when {@code decoded} is a process object), so that a warm JVM
-     * pays for it while idle. Runs nothing of the user's.
+     * Loads and initialises what {@link #runAsChild} will need (logging, the exit function), so
+     * that a warm JVM pays for it while idle. Has no visible effect.
      */
-    void rehearse(Object decoded);
+    void rehearse();
 
     /** Installs the bridge (called once, by {@code Process}). */
     static void install(ProcessAccess access) {

@@ -20,7 +20,7 @@ public final class ThreadLauncher implements Launcher {
     public Popen launch(ChildSpec spec) {
         Object copy = codec.decodeProcess(spec.payload());
         ThreadPopen popen = new ThreadPopen(spec.name(), spec.daemon(),
-                () -> ProcessAccess.get().runAsChild(copy, spec, codec, true));
+                () -> ProcessAccess.get().runAsChild(copy, spec, true));
         popen.start();
         return popen;
     }

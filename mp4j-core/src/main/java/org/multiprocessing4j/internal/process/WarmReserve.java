@@ -24,8 +24,7 @@ import org.multiprocessing4j.internal.log.Log;
  * <p>A reserve JVM counts as idle only once it has reported READY after its PREPARE, so a RUN never
  * queues behind the JVM's own preparation.
  *
- * <p>A reserve JVM that was prepared with an older allow-list, or started before the AOT cache
- * was ready, still works (the RUN frame carries
+ * <p>A reserve JVM that was prepared with an older allow-list still works (the RUN frame carries
  * the current one and the child rebuilds its codec) but loses its head start, so
  * {@link #retireStale()} replaces such JVMs when the context prepares.
  *
@@ -183,13 +182,12 @@ final class WarmReserve {
         }
     }
 
-    /** Replaces idle JVMs prepared with an older allow-list, or started before the AOT cache was ready. */
+    /** Replaces idle JVMs prepared with an older allow-list. */
     void retireStale() {
         int generation = launcher.codec().generation();
-        boolean aot = launcher.aotCacheReady();
         synchronized (this) {
             idle.removeIf(c -> {
-                if (c.generation() != generation || !c.popen().os().isAlive() || (aot && !c.popen().withAotCache())) {
+                if (c.generation() != generation || !c.popen().os().isAlive()) {
                     c.popen().close(); // the child sees end of stdin and halts
                     return true;
                 }
