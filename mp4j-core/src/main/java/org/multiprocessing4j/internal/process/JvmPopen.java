@@ -5,9 +5,6 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A child JVM, started by {@link JvmLauncher} with the spawn or warm method.
@@ -72,24 +69,12 @@ final class JvmPopen implements Popen, ReportPipe.Listener {
 
     @Override
     public OptionalInt poll() {
-        Integer code = exit.getNow(null);
-        return code == null ? OptionalInt.empty() : OptionalInt.of(code);
+        return Popen.poll(exit);
     }
 
     @Override
     public boolean waitFor(Duration timeout) throws InterruptedException {
-        try {
-            if (timeout == null) {
-                exit.get();
-            } else {
-                exit.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
-            }
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("unreachable: exit future never fails", e);
-        }
+        return Popen.await(exit, timeout);
     }
 
     @Override

@@ -35,6 +35,33 @@ public interface Popen {
     /** Releases what the handle holds (the control connection). Only after the process ended. */
     void close();
 
+    /** The exit code in {@code exit}, or empty while it is not complete. */
+    static OptionalInt poll(java.util.concurrent.CompletableFuture<Integer> exit) {
+        Integer code = exit.getNow(null);
+        return code == null ? OptionalInt.empty() : OptionalInt.of(code);
+    }
+
+    /**
+     * Waits for {@code exit} to complete (it never completes exceptionally).
+     *
+     * @param timeout null to wait for ever
+     * @return true when it has completed
+     */
+    static boolean await(java.util.concurrent.CompletableFuture<Integer> exit, Duration timeout) throws InterruptedException {
+        try {
+            if (timeout == null) {
+                exit.get();
+            } else {
+                exit.get(Math.max(0, timeout.toNanos()), java.util.concurrent.TimeUnit.NANOSECONDS);
+            }
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("unreachable: exit future never fails", e);
+        }
+    }
+
     /** Maps an exit status as Java's {@link java.lang.Process#exitValue()} gives it to CPython's form. */
     static int fromOsStatus(int status) {
         // Java reports death by signal N, and the JVM's own exit on SIGTERM/SIGINT/SIGHUP, as 128 + N.

@@ -3,9 +3,6 @@ package org.multiprocessing4j.internal.process;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
 
 /**
@@ -46,24 +43,12 @@ final class ThreadPopen implements Popen {
 
     @Override
     public OptionalInt poll() {
-        Integer code = exit.getNow(null);
-        return code == null ? OptionalInt.empty() : OptionalInt.of(code);
+        return Popen.poll(exit);
     }
 
     @Override
     public boolean waitFor(Duration timeout) throws InterruptedException {
-        try {
-            if (timeout == null) {
-                exit.get();
-            } else {
-                exit.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS);
-            }
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("unreachable: exit future never fails", e);
-        }
+        return Popen.await(exit, timeout);
     }
 
     @Override
