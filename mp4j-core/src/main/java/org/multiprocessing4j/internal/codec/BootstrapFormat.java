@@ -17,6 +17,9 @@ import org.multiprocessing4j.SerializationException;
  * The format of a process object on its way to a child: JDK serialization behind the codec's
  * allow-list, checked on both sides.
  *
+ * <p>The common case, a plain process with a lambda target, takes the cheaper {@link CallFormat}
+ * instead; this format carries process subclasses and anything else.
+ *
  * <h2>Why not Fory here</h2>
  * Measured on this project's 2-core machines: a cold child JVM spent 180-400 ms in Fory (building
  * the instance, then the serializers of the process class and of the lambda) before it could run
@@ -67,8 +70,12 @@ final class BootstrapFormat {
     }
 
     static Object decode(byte[] bytes, Codec codec) {
+        return decode(bytes, 0, codec);
+    }
+
+    static Object decode(byte[] bytes, int offset, Codec codec) {
         String[] refused = new String[1];
-        try (ObjectInputStream in = new LoaderInput(new ByteArrayInputStream(bytes), codec.loader())) {
+        try (ObjectInputStream in = new LoaderInput(new ByteArrayInputStream(bytes, offset, bytes.length - offset), codec.loader())) {
             in.setObjectInputFilter(info -> {
                 Class<?> c = info.serialClass();
                 if (c == null) {

@@ -178,7 +178,35 @@ public final class Codec {
 
     /** Deserialises what {@link #encodeProcess} made, refusing classes outside the allow-list. */
     public Object decodeProcess(byte[] payload) {
-        return BootstrapFormat.decode(payload, this);
+        return BootstrapFormat.decode(payload, 0, this);
+    }
+
+    /** As {@link #decodeProcess(byte[])}, for bytes starting at {@code offset}. */
+    public Object decodeProcess(byte[] payload, int offset) {
+        return BootstrapFormat.decode(payload, offset, this);
+    }
+
+    /** A target and the values it is called with. */
+    public record Call(Serializable target, Object[] args) {}
+
+    /**
+     * Encodes a serializable lambda and its arguments in {@link CallFormat}, cheap to read in a
+     * cold JVM; null when {@code target} is not a serializable lambda.
+     *
+     * @throws SerializationException naming the class of a captured value or argument that is
+     *     not allowed or not serialisable
+     */
+    public byte[] encodeCall(Serializable target, Object[] args) {
+        SerializedLambda parts = CallFormat.parts(target);
+        return parts == null ? null : CallFormat.encode(parts, args, this);
+    }
+
+    /**
+     * Decodes what {@link #encodeCall} made, starting at {@code offset}: the lambda is rebuilt by
+     * its declaring class, which must be on the allow-list.
+     */
+    public Call decodeCall(byte[] bytes, int offset) {
+        return CallFormat.decode(bytes, offset, this);
     }
 
     /** The registered class names in registration order (for a child to rebuild this codec). */

@@ -102,7 +102,7 @@ public final class ChildMain {
                 warmUp(loader);
                 if (rehearsal.length > 0) {
                     try {
-                        codec.decodeProcess(rehearsal); // see WarmReserve: load what the next RUN will need
+                        ProcessAccess.get().decodePayload(codec, rehearsal); // see WarmReserve: load what the next RUN will need
                     } catch (RuntimeException e) {
                         // a rehearsal is an optimisation only
                     }
@@ -125,7 +125,7 @@ public final class ChildMain {
                 codec = Codec.fromRegistry(spec.registry(), spec.generation(), loader);
             }
             tCodec = System.nanoTime();
-            Object process = codec.decodeProcess(spec.payload());
+            Object process = ProcessAccess.get().decodePayload(codec, spec.payload());
             tDecoded = System.nanoTime();
             exitCode = ProcessAccess.get().runAsChild(process, spec, false);
         } catch (Throwable t) {
@@ -166,7 +166,8 @@ public final class ChildMain {
         scratch.register(ChildMain.class);
         Sample s = () -> 42;
         Object back = scratch.decodeProcess(scratch.encodeProcess(s));
-        if (((Sample) back).value() != 42) {
+        Codec.Call call = scratch.decodeCall(scratch.encodeCall(s, new Object[] {"warm-up", 1, List.of(2)}), 0);
+        if (((Sample) back).value() != 42 || ((Sample) call.target()).value() != 42) {
             throw new IllegalStateException("codec warm-up failed");
         }
         ProcessAccess.get().rehearse();
@@ -187,7 +188,7 @@ public final class ChildMain {
         if (bytes.length > 0) {
             try {
                 ChildSpec spec = ChildSpec.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
-                Codec.fromRegistry(spec.registry(), spec.generation(), loader).decodeProcess(spec.payload());
+                ProcessAccess.get().decodePayload(Codec.fromRegistry(spec.registry(), spec.generation(), loader), spec.payload());
             } catch (IOException | RuntimeException e) {
                 // the sample is an optimisation only
             }
@@ -199,7 +200,7 @@ public final class ChildMain {
         codec.register(processClass, ChildMain.class);
         Object process = processClass.getConstructor(Class.forName("org.multiprocessing4j.Target", true, loader))
                 .newInstance((org.multiprocessing4j.Target) () -> { });
-        Object copy = codec.decodeProcess(codec.encodeProcess(process));
+        Object copy = ProcessAccess.get().decodePayload(codec, ProcessAccess.get().encodePayload(codec, process));
         ChildSpec spec = new ChildSpec("spawn", "Process-1", new int[] {1}, false, 0, "MainProcess", "", "OFF", new byte[0],
                 codec.generation(), codec.registeredNames(), new byte[0]);
         ProcessAccess.get().runAsChild(copy, spec, true);

@@ -19,6 +19,12 @@ public interface ProcessAccess {
      */
     void rehearse();
 
+    /** The bytes a child rebuilds {@code process} from ({@link ChildSpec#payload()}). */
+    byte[] encodePayload(org.multiprocessing4j.internal.codec.Codec codec, Object process);
+
+    /** Rebuilds a process object from a payload, refusing classes outside the codec's allow-list. */
+    Object decodePayload(org.multiprocessing4j.internal.codec.Codec codec, byte[] payload);
+
     /** Installs the bridge (called once, by {@code Process}). */
     static void install(ProcessAccess access) {
         Holder.access = access;

@@ -18,7 +18,7 @@ public final class ThreadLauncher implements Launcher {
 
     @Override
     public Popen launch(ChildSpec spec) {
-        Object copy = codec.decodeProcess(spec.payload());
+        Object copy = ProcessAccess.get().decodePayload(codec, spec.payload());
         ThreadPopen popen = new ThreadPopen(spec.name(), spec.daemon(),
                 () -> ProcessAccess.get().runAsChild(copy, spec, true));
         popen.start();

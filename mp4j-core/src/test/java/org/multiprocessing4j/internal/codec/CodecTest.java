@@ -134,6 +134,58 @@ class CodecTest {
         assertTrue(Tripwire.readObjectRan);
     }
 
+    interface SerializableFunction extends java.util.function.BiFunction<Object, Object, String>, Serializable {}
+
+    @Test
+    void theCallFormatRebuildsALambdaWithItsCapturedValuesAndArguments() {
+        Codec c = codec(CodecTest.class, Point.class);
+        String prefix = "p";
+        Point captured = new Point(1, 2);
+        SerializableFunction f = (a, b) -> prefix + captured + a + b;
+        Object[] args = {"s", new Point(3, 4)};
+        Codec.Call call = c.decodeCall(c.encodeCall(f, args), 0);
+        assertEquals("pPoint[x=1, y=2]sPoint[x=3, y=4]", ((SerializableFunction) call.target()).apply(call.args()[0], call.args()[1]));
+        Object[] values = {null, "é", 1, 2L, 3.0, true, new byte[] {7}, 4f, (short) 5, (byte) 6, 'c'};
+        Codec.Call all = c.decodeCall(c.encodeCall(f, values), 0);
+        assertEquals(java.util.Arrays.deepToString(values), java.util.Arrays.deepToString(all.args()));
+    }
+
+    @Test
+    void theCallFormatIsOnlyForSerializableLambdas() {
+        assertEquals(null, codec(Point.class).encodeCall(new Point(1, 1), new Object[0]));
+    }
+
+    @Test
+    void theCallFormatChecksValuesAndTheDeclaringClassAgainstTheAllowList() {
+        SerializableFunction f = (a, b) -> "x";
+        SerializationException arg = assertThrows(SerializationException.class,
+                () -> codec(CodecTest.class).encodeCall(f, new Object[] {new Other("not registered")}));
+        assertEquals(Other.class.getName(), arg.offendingClass().orElseThrow());
+        byte[] bytes = codec(CodecTest.class).encodeCall(f, new Object[0]);
+        SerializationException refused = assertThrows(SerializationException.class, () -> codec(Point.class).decodeCall(bytes, 0));
+        assertEquals(CodecTest.class.getName(), refused.offendingClass().orElseThrow());
+    }
+
+    @Test
+    void aForgedCallNamingAMethodTheClassNeverUsedAsALambdaIsRefusedByTheClass() {
+        SerializableFunction f = (a, b) -> "x";
+        Codec c = codec(CodecTest.class);
+        byte[] bytes = c.encodeCall(f, new Object[0]);
+        String text = new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1);
+        String impl = CallFormatAccess.implName(f);
+        String forged = text.replace(impl, "codec" + "x".repeat(impl.length() - "codec".length()));
+        byte[] forgedBytes = forged.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        SerializationException e = assertThrows(SerializationException.class, () -> c.decodeCall(forgedBytes, 0));
+        assertTrue(e.getMessage().contains("refused"), e.getMessage());
+    }
+
+    /** Reads a lambda's implementation method name (test helper). */
+    static final class CallFormatAccess {
+        static String implName(Serializable lambda) {
+            return CallFormat.parts(lambda).getImplMethodName();
+        }
+    }
+
     @Test
     void declaringClassOfALambdaIsTheClassThatWroteIt() {
         SerializableSupplier s = () -> 7;
