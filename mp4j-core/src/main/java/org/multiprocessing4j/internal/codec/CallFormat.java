@@ -53,6 +53,20 @@ final class CallFormat {
         }
     };
 
+    /** A class's {@code $deserializeLambda$} (null when it declares no serializable lambda). */
+    private static final ClassValue<Method> DESERIALIZE_LAMBDA = new ClassValue<>() {
+        @Override
+        protected Method computeValue(Class<?> type) {
+            try {
+                Method m = type.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
+                m.setAccessible(true);
+                return m;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return null;
+            }
+        }
+    };
+
     private CallFormat() {}
 
     /** The parts of a serializable lambda, or null when {@code target} is not one. */
@@ -119,8 +133,10 @@ final class CallFormat {
             }
             SerializedLambda sl = new SerializedLambda(capturingClass, fiClass, fiName, fiSignature, implKind, implClass,
                     implName, implSignature, instantiated, captured);
-            Method deserialize = capturingClass.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
-            deserialize.setAccessible(true);
+            Method deserialize = DESERIALIZE_LAMBDA.get(capturingClass);
+            if (deserialize == null) {
+                throw new SerializationException("class " + capturing + " declares no serializable lambda", capturing, null);
+            }
             Object lambda = deserialize.invoke(null, sl);
             if (!(lambda instanceof Serializable target)) {
                 throw new SerializationException("lambda of " + capturing + " is not serializable", capturing, null);
