@@ -57,8 +57,9 @@ public final class JvmLauncher implements Launcher {
         }
         if (reserve != null) {
             JvmPopen warm = reserve.take();
-            reserve.refill();
-            if (warm != null && sendRun(warm, spec)) {
+            boolean sent = warm != null && sendRun(warm, spec);
+            reserve.refill(); // after RUN: the refill thread's wake-up is not on the new process's path
+            if (sent) {
                 return warm;
             }
         }
