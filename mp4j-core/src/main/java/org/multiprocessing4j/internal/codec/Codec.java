@@ -2,7 +2,6 @@ package org.multiprocessing4j.internal.codec;
 
 import java.io.Serializable;
 import java.lang.invoke.SerializedLambda;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -337,30 +336,24 @@ public final class Codec {
         if (known != null) {
             return known;
         }
-        Class<?> found = capturingClass(function, c, loader);
-        CAPTURING.put(c, found);
-        return found;
+        SerializedLambda sl = CallFormat.parts(function);
+        if (sl == null) {
+            throw new SerializationException("cannot serialise " + c.getName()
+                    + ": a synthetic class that is not a serializable lambda", c.getName(), null);
+        }
+        try {
+            Class<?> found = Class.forName(sl.getCapturingClass().replace('/', '.'), false, loader);
+            CAPTURING.put(c, found);
+            return found;
+        } catch (ClassNotFoundException e) {
+            throw new SerializationException("cannot serialise lambda " + c.getName() + ": its declaring class "
+                    + sl.getCapturingClass() + " is not found", sl.getCapturingClass(), e);
+        }
     }
 
     /** Lambda class -> the class that declares the lambda; weak keys, as lambda classes can be unloaded. */
     private static final java.util.Map<Class<?>, Class<?>> CAPTURING =
             java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
-
-    private static Class<?> capturingClass(Serializable function, Class<?> c, ClassLoader loader) {
-        try {
-            Method writeReplace = c.getDeclaredMethod("writeReplace");
-            writeReplace.setAccessible(true);
-            Object replaced = writeReplace.invoke(function);
-            if (replaced instanceof SerializedLambda sl) {
-                return Class.forName(sl.getCapturingClass().replace('/', '.'), false, loader);
-            }
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            throw new SerializationException("cannot serialise lambda " + c.getName()
-                    + ": it is not a serializable lambda (" + e + ")", c.getName(), e);
-        }
-        throw new SerializationException("cannot serialise " + c.getName()
-                + ": a synthetic class that is not a serializable lambda", c.getName(), null);
-    }
 
     private static String offendingClass(Throwable e, Object value) {
         for (Throwable t = e; t != null; t = t.getCause()) {

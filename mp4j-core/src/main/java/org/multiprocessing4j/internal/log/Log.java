@@ -151,8 +151,4 @@ public final class Log {
             return null; // java.logging absent or locked down: leave the backend as it is
         }
     }
-
-    static Object julLogger() {
-        return Backend.JUL_LOGGER;
-    }
 }
