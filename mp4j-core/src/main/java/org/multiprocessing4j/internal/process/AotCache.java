@@ -147,7 +147,10 @@ public final class AotCache {
     /** How many caches to keep: every rebuild of the application's jars makes a new one (about 14 MB). */
     static final int KEEP = 4;
 
-    /** Removes all but the {@value #KEEP} most recently used caches (and stale temporary files). */
+    /**
+     * Removes all but the {@value #KEEP} most recently used caches, and the files of builds whose
+     * JVM is gone (or that are a day old).
+     */
     static void prune(Path dir, Path keep) {
         try (java.util.stream.Stream<Path> files = Files.list(dir)) {
             List<Path> caches = files.filter(p -> p.getFileName().toString().startsWith("child-")).sorted((a, b) -> {
@@ -166,13 +169,22 @@ public final class AotCache {
                         continue;
                     }
                     Files.deleteIfExists(p);
-                } else if (Files.getLastModifiedTime(p).toMillis() < dayAgo) {
+                } else if (builderGone(p.getFileName().toString()) || Files.getLastModifiedTime(p).toMillis() < dayAgo) {
                     Files.deleteIfExists(p); // the leftovers of a build whose JVM died
                 }
             }
         } catch (IOException e) {
             // a cache directory we cannot tidy is still usable
         }
+    }
+
+    /** True for {@code child-KEY.aot.PID.tmp} (or .log, .sample) when no process PID runs. */
+    static boolean builderGone(String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.aot\\.(\\d+)\\.(tmp|log|sample)$").matcher(name);
+        if (!m.find()) {
+            return false;
+        }
+        return !ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false);
     }
 
     /** SHA-256 of the JDK, the options and the class path with every jar's contents. */

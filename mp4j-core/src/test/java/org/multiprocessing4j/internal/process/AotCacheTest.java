@@ -52,16 +52,19 @@ class AotCacheTest {
             Path p = Files.write(dir.resolve("child-" + i + ".aot"), new byte[] {1});
             Files.setLastModifiedTime(p, FileTime.fromMillis(now - i * 60_000L)); // child-0 newest
         }
-        Path oldTmp = Files.write(dir.resolve("child-x.aot.123.tmp"), new byte[] {1});
+        Path oldTmp = Files.write(dir.resolve("child-x.aot.tmp"), new byte[] {1});
         Files.setLastModifiedTime(oldTmp, FileTime.fromMillis(now - 2 * 24 * 3600_000L));
-        Path freshTmp = Files.write(dir.resolve("child-y.aot.456.tmp"), new byte[] {1});
+        long me = ProcessHandle.current().pid();
+        Path freshTmp = Files.write(dir.resolve("child-y.aot." + me + ".tmp"), new byte[] {1});
+        Path deadBuilder = Files.write(dir.resolve("child-z.aot.999999999.sample"), new byte[] {1});
         Path unrelated = Files.write(dir.resolve("other.txt"), new byte[] {1});
         AotCache.prune(dir, dir.resolve("child-0.aot"));
         for (int i = 0; i < 6; i++) {
             assertEquals(i < AotCache.KEEP, Files.exists(dir.resolve("child-" + i + ".aot")), "child-" + i);
         }
         assertFalse(Files.exists(oldTmp), "a day-old leftover of a dead build");
-        assertTrue(Files.exists(freshTmp), "maybe a build in progress");
+        assertTrue(Files.exists(freshTmp), "a build in progress (its builder runs)");
+        assertFalse(Files.exists(deadBuilder), "its builder is gone");
         assertTrue(Files.exists(unrelated));
     }
 }
