@@ -11,7 +11,7 @@ import org.multiprocessing4j.internal.process.ThreadLauncher;
 
 /**
  * The factory of processes for one start method, and the owner of what they share: the codec and
- * its allow-list, the launcher (control socket, warm reserve, AOT cache) and the child JVM
+ * its allow-list, the launcher (report FIFO, warm reserve, AOT cache) and the child JVM
  * options. CPython's {@code multiprocessing.get_context(method)}.
  *
  * <pre>{@code
@@ -23,7 +23,7 @@ import org.multiprocessing4j.internal.process.ThreadLauncher;
  *
  * <p>{@link Multiprocessing#context(String)} returns one shared context per start method, with one
  * shared allow-list. {@link #builder(StartMethod)} makes an independent one (own allow-list, own
- * options); close it when done. Closing stops idle pre-started JVMs and the control socket;
+ * options); close it when done. Closing stops idle pre-started JVMs and the report FIFO;
  * processes already started run on.
  *
  * <h2>Child JVM options</h2>
@@ -143,7 +143,7 @@ public final class Context implements AutoCloseable {
         return launcher;
     }
 
-    /** Stops idle pre-started JVMs and the control socket. Started processes run on. */
+    /** Stops idle pre-started JVMs and the report FIFO. Started processes run on. */
     @Override
     public synchronized void close() {
         if (!closed) {

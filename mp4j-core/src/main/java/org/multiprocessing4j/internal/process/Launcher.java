@@ -19,7 +19,7 @@ public interface Launcher extends AutoCloseable {
      */
     boolean prepare(Duration timeout) throws InterruptedException;
 
-    /** Stops idle pre-started JVMs and listening sockets; running processes are not affected. */
+    /** Stops idle pre-started JVMs and the report FIFO; running processes are not affected. */
     @Override
     void close();
 }
