@@ -116,6 +116,16 @@ class ParentJvmTest {
         }
     }
 
+    @Test
+    void aChildStillBootingWhenItsParentIsKilledExitsOnceItHasBooted() throws Exception {
+        java.lang.Process parent = startParent(dir, "orphan-while-booting");
+        long child = readPids(parent, dir.resolve("stdout"))[0];
+        parent.destroyForcibly(); // SIGKILL, most likely before the child has reached main()
+        assertTrue(parent.waitFor(10, TimeUnit.SECONDS));
+        // a JVM cannot notice anything before its main() runs: allow it a cold boot, then the 1 s
+        assertGoneWithin(child, 5000, "child " + child + " that was booting");
+    }
+
     /** Waits for a "PIDS a b c" line on the parent's stdout. */
     static long[] readPids(java.lang.Process parent, Path stdout) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -13,6 +13,7 @@ import java.util.stream.Collectors;
  *   print  METHOD          a child prints a line; the parent joins and prints the exit code
  *   raise  METHOD          a child's run() throws
  *   orphans                spawn and warm children that sleep; prints "PIDS ..." and waits
+ *   orphan-while-booting   a spawned child; prints "PIDS pid" at once and waits
  *   exit-function FILE     a daemonic child that sleeps and a non-daemonic one that writes FILE;
  *                          prints "PIDS daemon nondaemon" and returns from main
  *   log                    logToStderr(INFO), one child
@@ -50,6 +51,13 @@ public final class TestParentMain {
                 Multiprocessing.context("warm").prepare(Duration.ofSeconds(60)); // the reserve JVMs too
                 System.out.println("PIDS " + ProcessHandle.current().descendants().map(h -> Long.toString(h.pid()))
                         .collect(Collectors.joining(" ")));
+                System.out.flush();
+                Thread.sleep(600_000);
+            }
+            case "orphan-while-booting" -> {
+                Process p = Multiprocessing.context("spawn").process(TestParentMain::sleep, 600_000L);
+                p.start(); // returns once the OS process exists: the child JVM is still booting
+                System.out.println("PIDS " + p.pid());
                 System.out.flush();
                 Thread.sleep(600_000);
             }

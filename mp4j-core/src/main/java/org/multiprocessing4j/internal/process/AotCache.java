@@ -114,8 +114,10 @@ public final class AotCache {
                     "--train", samplePayload.toString());
             long t0 = System.nanoTime();
             Path log = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".log");
+            // stdin stays an open pipe that is never written: the training JVM halts when it sees
+            // end of stream, i.e. when this JVM dies, like every other child
             java.lang.Process p = new ProcessBuilder(cmd)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .redirectError(log.toFile())
                     .start();
@@ -131,6 +133,7 @@ public final class AotCache {
                             + (output.isEmpty() ? "" : ": " + output.substring(Math.max(0, output.length() - 600))));
                 }
             } finally {
+                p.getOutputStream().close();
                 Files.deleteIfExists(log);
                 Files.deleteIfExists(samplePayload);
             }

@@ -8,9 +8,11 @@ import java.io.IOException;
 import java.io.BufferedInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
-import java.io.FileOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CountDownLatch;
 import java.util.List;
 import org.multiprocessing4j.internal.codec.Codec;
@@ -42,6 +44,18 @@ public final class ChildMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("--train")) {
+            Thread watch = new Thread(() -> {
+                try {
+                    while (System.in.read() >= 0) {
+                        // nothing is sent; end of stream means the parent is gone
+                    }
+                } catch (IOException ignored) {
+                    // a broken pipe: the parent is gone as well
+                }
+                Runtime.getRuntime().halt(PARENT_DIED);
+            }, "mp4j-parent-watch");
+            watch.setDaemon(true);
+            watch.start();
             train(Path.of(args[1]));
             System.exit(0);
             return;
@@ -56,9 +70,12 @@ public final class ChildMain {
         // The control channel from the parent is our stdin; user code gets an empty System.in.
         DataInputStream control = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
         System.setIn(new ByteArrayInputStream(new byte[0]));
-        FileOutputStream reports;
+        // Read-write and without create: opening a FIFO write-only blocks until it has a reader,
+        // and after the parent's death it never gets one (seen: a child still booting when its
+        // parent was killed hung there); a missing FIFO is an error, never a new regular file.
+        FileChannel reports;
         try {
-            reports = new FileOutputStream(args[1]);
+            reports = FileChannel.open(Path.of(args[1]), StandardOpenOption.READ, StandardOpenOption.WRITE);
         } catch (IOException e) {
             Runtime.getRuntime().halt(PARENT_DIED); // the parent has gone (or closed its context) already
             return;
@@ -149,9 +166,9 @@ public final class ChildMain {
         Runtime.getRuntime().halt(exitCode & 0xff);
     }
 
-    private static void report(FileOutputStream reports, byte type, long id, int value) {
+    private static void report(FileChannel reports, byte type, long id, int value) {
         try {
-            reports.write(Control.report(type, id, value));
+            reports.write(ByteBuffer.wrap(Control.report(type, id, value))); // one write(2) of 13 bytes: atomic
         } catch (IOException ignored) {
             // the parent is gone; nobody to tell
         }
@@ -195,6 +212,12 @@ public final class ChildMain {
         }
         warmUp(loader);
         Control.receive(new DataInputStream(new ByteArrayInputStream(new byte[] {0, 0, 0, 1, Control.RUN})));
+        Path scratch = Files.createTempFile("mp4j-train", ".fifo");
+        try (FileChannel ch = FileChannel.open(scratch, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(Control.report(Control.EXIT, 0, 0))); // the report path's classes
+        } finally {
+            Files.deleteIfExists(scratch);
+        }
         Class<?> processClass = Class.forName("org.multiprocessing4j.Process", true, loader);
         Codec codec = new Codec(loader);
         codec.register(processClass, ChildMain.class);
