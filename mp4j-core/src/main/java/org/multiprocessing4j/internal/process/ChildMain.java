@@ -5,14 +5,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.io.BufferedInputStream;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.concurrent.CountDownLatch;
 import java.util.List;
 import org.multiprocessing4j.internal.codec.Codec;
@@ -70,12 +68,17 @@ public final class ChildMain {
         // The control channel from the parent is our stdin; user code gets an empty System.in.
         DataInputStream control = new DataInputStream(new BufferedInputStream(new FileInputStream(FileDescriptor.in), 1 << 16));
         System.setIn(new ByteArrayInputStream(new byte[0]));
-        // Read-write and without create: opening a FIFO write-only blocks until it has a reader,
-        // and after the parent's death it never gets one (seen: a child still booting when its
-        // parent was killed hung there); a missing FIFO is an error, never a new regular file.
-        FileChannel reports;
+        // Read-write: opening a FIFO write-only blocks until it has a reader, and after the
+        // parent's death it never gets one (seen: a child still booting when its parent was killed
+        // hung there). RandomAccessFile, not FileChannel: its write is the plain java.io path on
+        // the EXIT report's way. "rw" would create a missing file, hence the check before.
+        java.io.File fifo = new java.io.File(args[1]);
+        RandomAccessFile reports;
         try {
-            reports = FileChannel.open(Path.of(args[1]), StandardOpenOption.READ, StandardOpenOption.WRITE);
+            if (!fifo.exists()) {
+                throw new IOException("no report FIFO " + fifo);
+            }
+            reports = new RandomAccessFile(fifo, "rw");
         } catch (IOException e) {
             Runtime.getRuntime().halt(PARENT_DIED); // the parent has gone (or closed its context) already
             return;
@@ -166,9 +169,9 @@ public final class ChildMain {
         Runtime.getRuntime().halt(exitCode & 0xff);
     }
 
-    private static void report(FileChannel reports, byte type, long id, int value) {
+    private static void report(RandomAccessFile reports, byte type, long id, int value) {
         try {
-            reports.write(ByteBuffer.wrap(Control.report(type, id, value))); // one write(2) of 13 bytes: atomic
+            reports.write(Control.report(type, id, value)); // one write(2) of 13 bytes: atomic
         } catch (IOException ignored) {
             // the parent is gone; nobody to tell
         }
@@ -213,8 +216,8 @@ public final class ChildMain {
         warmUp(loader);
         Control.receive(new DataInputStream(new ByteArrayInputStream(new byte[] {0, 0, 0, 1, Control.RUN})));
         Path scratch = Files.createTempFile("mp4j-train", ".fifo");
-        try (FileChannel ch = FileChannel.open(scratch, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(Control.report(Control.EXIT, 0, 0))); // the report path's classes
+        try (RandomAccessFile f = new RandomAccessFile(scratch.toFile(), "rw")) {
+            f.write(Control.report(Control.EXIT, 0, 0)); // the report path's classes
         } finally {
             Files.deleteIfExists(scratch);
         }

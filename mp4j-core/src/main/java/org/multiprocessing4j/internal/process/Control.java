@@ -36,8 +36,7 @@ import java.io.OutputStream;
  * </ul>
  * A Unix-domain socket would do the same, but measured on this project's machines its first
  * open-and-connect costs a cold JVM 24 ms (NIO initialisation), a third of a child's start;
- * {@code System.in} costs nothing the JVM has not already paid, and the FIFO's
- * {@code FileChannel} about 1 ms.
+ * {@code System.in} and a {@code RandomAccessFile} cost nothing the JVM has not already paid.
  * A report is one {@code write} of 13 bytes, below {@code PIPE_BUF}, so reports of concurrent
  * children never interleave.
  */
