@@ -40,32 +40,26 @@ import org.multiprocessing4j.SerializationException;
  * </pre>
  */
 final class CallFormat {
-    private static final ClassValue<Method> WRITE_REPLACE = new ClassValue<>() {
-        @Override
-        protected Method computeValue(Class<?> type) {
-            try {
-                Method m = type.getDeclaredMethod("writeReplace");
-                m.setAccessible(true);
-                return m;
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return null;
-            }
-        }
-    };
-
+    /** A lambda class's {@code writeReplace} (null when it has none). */
+    private static final ClassValue<Method> WRITE_REPLACE = accessibleMethod("writeReplace");
     /** A class's {@code $deserializeLambda$} (null when it declares no serializable lambda). */
-    private static final ClassValue<Method> DESERIALIZE_LAMBDA = new ClassValue<>() {
-        @Override
-        protected Method computeValue(Class<?> type) {
-            try {
-                Method m = type.getDeclaredMethod("$deserializeLambda$", SerializedLambda.class);
-                m.setAccessible(true);
-                return m;
-            } catch (ReflectiveOperationException | RuntimeException e) {
-                return null;
+    private static final ClassValue<Method> DESERIALIZE_LAMBDA = accessibleMethod("$deserializeLambda$", SerializedLambda.class);
+
+    /** A per-class cache of a declared method made accessible, or null where the class has none. */
+    private static ClassValue<Method> accessibleMethod(String name, Class<?>... parameters) {
+        return new ClassValue<>() {
+            @Override
+            protected Method computeValue(Class<?> type) {
+                try {
+                    Method m = type.getDeclaredMethod(name, parameters);
+                    m.setAccessible(true);
+                    return m;
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    return null;
+                }
             }
-        }
-    };
+        };
+    }
 
     private CallFormat() {}
 

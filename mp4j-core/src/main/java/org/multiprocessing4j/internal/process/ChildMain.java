@@ -42,18 +42,7 @@ public final class ChildMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("--train")) {
-            Thread watch = new Thread(() -> {
-                try {
-                    while (System.in.read() >= 0) {
-                        // nothing is sent; end of stream means the parent is gone
-                    }
-                } catch (IOException ignored) {
-                    // a broken pipe: the parent is gone as well
-                }
-                Runtime.getRuntime().halt(PARENT_DIED);
-            }, "mp4j-parent-watch");
-            watch.setDaemon(true);
-            watch.start();
+            watchParent(System.in, new CountDownLatch(0));
             train(Path.of(args[1]));
             System.exit(0);
             return;
@@ -84,22 +73,8 @@ public final class ChildMain {
             return;
         }
 
-        // The parent watch: reads the control channel once RUN is in; end of stream = parent gone.
-        // Started now, while the JVM has nothing else to do, and released by the latch.
         CountDownLatch runReceived = new CountDownLatch(1);
-        Thread watch = new Thread(() -> {
-            try {
-                runReceived.await();
-                while (Control.receive(control) != null) {
-                    // no frames are expected after RUN
-                }
-            } catch (IOException | InterruptedException ignored) {
-                // a broken channel: the parent is gone as well
-            }
-            Runtime.getRuntime().halt(PARENT_DIED);
-        }, "mp4j-parent-watch");
-        watch.setDaemon(true);
-        watch.start();
+        watchParent(control, runReceived);
 
         Codec codec = null;
         ChildSpec spec = null;
@@ -167,6 +142,29 @@ public final class ChildMain {
                     (tRan - tDecoded) / 1e6, (tSent - tRan) / 1e6);
         }
         Runtime.getRuntime().halt(exitCode & 0xff);
+    }
+
+    /**
+     * Starts the parent watch: once {@code start} opens, a daemon thread reads {@code in} (the
+     * control channel, on which nothing more is sent) until end of stream, which means the
+     * parent's end of the pipe was closed by the kernel: the parent is gone. Then it halts.
+     * Started early, while the JVM has nothing else to do; the latch releases it.
+     */
+    private static void watchParent(java.io.InputStream in, CountDownLatch start) {
+        Thread watch = new Thread(() -> {
+            byte[] drain = new byte[256];
+            try {
+                start.await();
+                while (in.read(drain) >= 0) {
+                    // nothing is expected; end of stream is the signal
+                }
+            } catch (IOException | InterruptedException ignored) {
+                // a broken pipe: the parent is gone as well
+            }
+            Runtime.getRuntime().halt(PARENT_DIED);
+        }, "mp4j-parent-watch");
+        watch.setDaemon(true);
+        watch.start();
     }
 
     private static void report(RandomAccessFile reports, byte type, long id, int value) {

@@ -13,7 +13,7 @@ import org.multiprocessing4j.internal.codec.Codec;
  * <h2>Start sequence (spawn)</h2>
  * <pre>
  *   parent                                        child JVM
- *   id = reports.register(popen)
+ *   id = reports.reserve()
  *   ProcessBuilder.start()  --------------------&gt; ChildMain spawn FIFO ID
  *   RUN on the child's stdin (buffered by the pipe)
  *   (start() returns here)                        boot, read RUN, decode, run()
@@ -70,19 +70,7 @@ public final class JvmLauncher implements Launcher {
 
     /** Starts a JVM running ChildMain in {@code mode}; its reports go to the returned handle. */
     JvmPopen start(String mode) {
-        JvmPopen[] holder = new JvmPopen[1];
-        ReportPipe.Listener relay = new ReportPipe.Listener() {
-            @Override
-            public void ready() {
-                holder[0].ready();
-            }
-
-            @Override
-            public void exit(int code) {
-                holder[0].exit(code);
-            }
-        };
-        long id = reports.register(relay);
+        long id = reports.reserve();
         Path cache = aot.readyOrStartBuild();
         List<String> cmd = command.command(cache, cache != null ? List.of("-Xlog:aot=off", "-Xlog:cds=off") : List.of(),
                 mode, reports.path().toString(), Long.toHexString(id));
@@ -98,7 +86,7 @@ public final class JvmLauncher implements Launcher {
             throw new ProcessStartException("cannot start a child JVM: " + cmd.get(0) + ": " + e.getMessage(), e);
         }
         JvmPopen popen = new JvmPopen(os);
-        holder[0] = popen; // before any frame is sent: a child reports only in answer to one
+        reports.listen(id, popen); // before any frame is sent: a child reports only in answer to one
 
         os.onExit().thenRun(() -> reports.forget(id));
         return popen;

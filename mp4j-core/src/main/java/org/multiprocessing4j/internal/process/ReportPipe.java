@@ -83,13 +83,31 @@ public final class ReportPipe implements AutoCloseable {
         return path;
     }
 
-    /** A fresh random child id whose reports go to {@code listener}. */
-    public long register(Listener listener) {
+    /** Stands for a child whose handle does not exist yet: its reports (there can be none) are dropped. */
+    private static final Listener NOBODY = new Listener() {
+        @Override
+        public void ready() {}
+
+        @Override
+        public void exit(int code) {}
+    };
+
+    /**
+     * A fresh random child id, reserved. The id goes on the child's command line, so it exists
+     * before the child's handle; {@link #listen} names the handle. A child reports only in answer
+     * to a frame, sent after that.
+     */
+    public long reserve() {
         long id;
         do {
             id = RANDOM.nextLong();
-        } while (id == 0 || listeners.putIfAbsent(id, listener) != null);
+        } while (id == 0 || listeners.putIfAbsent(id, NOBODY) != null);
         return id;
+    }
+
+    /** Sends the reports of child {@code id} to {@code listener}. */
+    public void listen(long id, Listener listener) {
+        listeners.replace(id, listener);
     }
 
     /** Stops dispatching reports of a child (it has ended). */
