@@ -44,23 +44,24 @@ class DemosTest {
         return text;
     }
 
-    @Test
-    void processBasicsShowsTheChildsParentIsTheParent() throws Exception {
-        String text = run("process-basics");
+    /** The source text's lines: "[父进程]PID:p,PPID:x" and "[子进程-萌萌哒]PID:c,PPID:p". */
+    private static void assertTheChildsParentIsTheParent(String text) {
         Matcher parent = Pattern.compile("\\[父进程]PID:(\\d+),PPID:\\d+").matcher(text);
         Matcher child = Pattern.compile("\\[子进程-萌萌哒]PID:(\\d+),PPID:(\\d+)").matcher(text);
         assertTrue(parent.find() && child.find(), text);
         assertEquals(parent.group(1), child.group(2), "the child's PPID is the parent's PID");
+    }
+
+    @Test
+    void processBasicsShowsTheChildsParentIsTheParent() throws Exception {
+        String text = run("process-basics");
+        assertTheChildsParentIsTheParent(text);
         assertTrue(text.contains("exit code 0"), text);
     }
 
     @Test
     void processSubclassRunsItsRunMethodInTheChild() throws Exception {
-        String text = run("process-subclass");
-        Matcher parent = Pattern.compile("\\[父进程]PID:(\\d+)").matcher(text);
-        Matcher child = Pattern.compile("\\[子进程-萌萌哒]PID:(\\d+),PPID:(\\d+)").matcher(text);
-        assertTrue(parent.find() && child.find(), text);
-        assertEquals(parent.group(1), child.group(2));
+        assertTheChildsParentIsTheParent(run("process-subclass"));
     }
 
     @Test
