@@ -101,6 +101,118 @@ public final class Context implements AutoCloseable {
         return new Process(new Process.Init(this, Objects.requireNonNull(target, "target"), new Object[] {a, b, c}));
     }
 
+    // ---- shared memory and synchronisation (the same objects for every start method) ----
+
+    /** A new {@link Lock} (CPython: {@code ctx.Lock()}). */
+    public Lock lock() {
+        return new Lock();
+    }
+
+    /** A new {@link RLock} (CPython: {@code ctx.RLock()}). */
+    public RLock rlock() {
+        return new RLock();
+    }
+
+    /**
+     * A new {@link Semaphore} with {@code permits} (CPython: {@code ctx.Semaphore(value)}).
+     *
+     * @throws IllegalArgumentException when permits is negative
+     */
+    public Semaphore semaphore(int permits) {
+        return new Semaphore(SharedRef.SEMAPHORE, permits);
+    }
+
+    /** A new {@link BoundedSemaphore} (CPython: {@code ctx.BoundedSemaphore(value)}). */
+    public BoundedSemaphore boundedSemaphore(int permits) {
+        return new BoundedSemaphore(permits);
+    }
+
+    /** A new {@link Event}, clear (CPython: {@code ctx.Event()}). */
+    public Event event() {
+        return new Event();
+    }
+
+    /** A new {@link Condition} over a new {@link RLock} (CPython: {@code ctx.Condition()}). */
+    public Condition condition() {
+        return new Condition((SharedLock) null);
+    }
+
+    /**
+     * A new {@link Condition} over {@code lock}, a {@link Lock} or {@link RLock} of this library
+     * (CPython: {@code ctx.Condition(lock)}).
+     *
+     * @throws IllegalArgumentException for any other lock
+     */
+    public Condition condition(java.util.concurrent.locks.Lock lock) {
+        return new Condition(sharedLock(lock));
+    }
+
+    /** A new {@link Barrier} without action or default timeout (CPython: {@code ctx.Barrier(parties)}). */
+    public Barrier barrier(int parties) {
+        return new Barrier(parties, null, null);
+    }
+
+    /**
+     * A new {@link Barrier} (CPython: {@code ctx.Barrier(parties, action, timeout)}).
+     *
+     * @param action run by the last party to arrive, in its process; null for none
+     * @param timeout the default timeout of {@link Barrier#await()}; null for none
+     */
+    public Barrier barrier(int parties, Target action, Duration timeout) {
+        return new Barrier(parties, action, timeout);
+    }
+
+    /**
+     * A new {@link Value} with its own {@link RLock} (CPython: {@code ctx.Value(typecode, value)}).
+     *
+     * @throws IllegalArgumentException for a bad typecode or a value out of its range
+     */
+    public Value value(char typecode, Number initial) {
+        return new Value(TypeCode.of(typecode), initial, Boolean.TRUE);
+    }
+
+    /**
+     * A new {@link Value} guarded by {@code lock} (CPython: {@code ctx.Value(typecode, value, lock=lock)}).
+     *
+     * @param lock a {@link Lock} or {@link RLock}
+     */
+    public Value value(char typecode, Number initial, java.util.concurrent.locks.Lock lock) {
+        return new Value(TypeCode.of(typecode), initial, sharedLock(lock));
+    }
+
+    /** A new {@link Value} without a lock (CPython: {@code ctx.RawValue(typecode, value)}). */
+    public Value rawValue(char typecode, Number initial) {
+        return new Value(TypeCode.of(typecode), initial, null);
+    }
+
+    /**
+     * A new zero-filled {@link Array} with its own {@link RLock} (CPython: {@code ctx.Array(typecode, size)}).
+     *
+     * @throws IllegalArgumentException for a bad typecode or a negative length
+     */
+    public Array array(char typecode, int length) {
+        return new Array(TypeCode.of(typecode), length, Boolean.TRUE);
+    }
+
+    /** A new zero-filled {@link Array} guarded by {@code lock} (a {@link Lock} or {@link RLock}). */
+    public Array array(char typecode, int length, java.util.concurrent.locks.Lock lock) {
+        return new Array(TypeCode.of(typecode), length, sharedLock(lock));
+    }
+
+    /** A new zero-filled {@link Array} without a lock (CPython: {@code ctx.RawArray(typecode, size)}). */
+    public Array rawArray(char typecode, int length) {
+        return new Array(TypeCode.of(typecode), length, null);
+    }
+
+    private static SharedLock sharedLock(java.util.concurrent.locks.Lock lock) {
+        Objects.requireNonNull(lock, "lock");
+        if (lock instanceof SharedLock l) {
+            return l;
+        }
+        throw new IllegalArgumentException("not a lock shared between processes: " + lock.getClass().getName()
+                + "; use ctx.lock() or ctx.rlock()");
+    }
+
     /**
      * Adds classes to this context's allow-list: the classes of objects that cross process
      * boundaries (arguments, fields of process subclasses, later queue items). JDK value and

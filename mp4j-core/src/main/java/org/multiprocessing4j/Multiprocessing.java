@@ -95,6 +95,63 @@ public final class Multiprocessing {
         SHARED_CODEC.register(classes);
     }
 
+    // ---- shared memory and synchronisation: the same objects in every context ----
+
+    /** A new {@link Lock} (CPython: {@code multiprocessing.Lock()}); see {@link Context#lock()}. */
+    public static Lock lock() {
+        return new Lock();
+    }
+
+    /** A new {@link RLock} (CPython: {@code multiprocessing.RLock()}). */
+    public static RLock rlock() {
+        return new RLock();
+    }
+
+    /** A new {@link Semaphore} (CPython: {@code multiprocessing.Semaphore(value)}). */
+    public static Semaphore semaphore(int permits) {
+        return new Semaphore(SharedRef.SEMAPHORE, permits);
+    }
+
+    /** A new {@link BoundedSemaphore} (CPython: {@code multiprocessing.BoundedSemaphore(value)}). */
+    public static BoundedSemaphore boundedSemaphore(int permits) {
+        return new BoundedSemaphore(permits);
+    }
+
+    /** A new {@link Event} (CPython: {@code multiprocessing.Event()}). */
+    public static Event event() {
+        return new Event();
+    }
+
+    /** A new {@link Condition} over a new {@link RLock} (CPython: {@code multiprocessing.Condition()}). */
+    public static Condition condition() {
+        return new Condition((SharedLock) null);
+    }
+
+    /** A new {@link Barrier} (CPython: {@code multiprocessing.Barrier(parties, action, timeout)}); see {@link Context#barrier(int, Target, java.time.Duration)}. */
+    public static Barrier barrier(int parties, Target action, java.time.Duration timeout) {
+        return new Barrier(parties, action, timeout);
+    }
+
+    /** A new {@link Value} with its own lock (CPython: {@code multiprocessing.Value(typecode, value)}). */
+    public static Value value(char typecode, Number initial) {
+        return new Value(TypeCode.of(typecode), initial, Boolean.TRUE);
+    }
+
+    /** A new {@link Value} without a lock (CPython: {@code multiprocessing.RawValue(typecode, value)}). */
+    public static Value rawValue(char typecode, Number initial) {
+        return new Value(TypeCode.of(typecode), initial, null);
+    }
+
+    /** A new {@link Array} with its own lock (CPython: {@code multiprocessing.Array(typecode, size)}). */
+    public static Array array(char typecode, int length) {
+        return new Array(TypeCode.of(typecode), length, Boolean.TRUE);
+    }
+
+    /** A new {@link Array} without a lock (CPython: {@code multiprocessing.RawArray(typecode, size)}). */
+    public static Array rawArray(char typecode, int length) {
+        return new Array(TypeCode.of(typecode), length, null);
+    }
+
     /**
      * The process this code runs in (CPython: {@code current_process()}): the main process, the
      * child's own process object in a child, or the thread's process for the thread start method.

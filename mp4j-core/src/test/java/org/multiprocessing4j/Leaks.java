@@ -3,9 +3,19 @@ package org.multiprocessing4j;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.time.Duration;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.multiprocessing4j.internal.shm.Segments;
 
-/** The leak check run after each test class: no child process of this JVM outlives the tests. */
+/**
+ * The leak checks run after each test class: no child process of this JVM outlives the tests, and
+ * every shared-memory segment left is one this JVM still holds (the rest go when it exits; the
+ * test command checks {@code /dev/shm} after the whole run).
+ */
 final class Leaks {
     private Leaks() {}
 
@@ -23,5 +33,25 @@ final class Leaks {
         } while (System.nanoTime() < deadline);
         fail("child JVMs still running after " + timeout + ": "
                 + alive.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
+    }
+
+    /** Waits up to {@code timeout} until every {@code mp4j-} segment is held by this JVM; fails naming the others. */
+    static void assertNoSegmentsOfOtherProcessesWithin(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<String> foreign;
+        do {
+            Set<String> mine = Segments.attachedNames();
+            try (Stream<Path> files = Files.list(Segments.DIR)) {
+                foreign = files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(Segments.PREFIX))
+                        .map(n -> n.substring(Segments.PREFIX.length())).filter(n -> !mine.contains(n)).toList();
+            } catch (IOException e) {
+                throw new AssertionError("cannot list " + Segments.DIR, e);
+            }
+            if (foreign.isEmpty()) {
+                return;
+            }
+            Thread.sleep(50); // polling for children's exit, bounded by the deadline
+        } while (System.nanoTime() < deadline);
+        fail("segments in " + Segments.DIR + " not held by this JVM after " + timeout + ": " + foreign);
     }
 }

@@ -34,18 +34,32 @@ import org.multiprocessing4j.SerializationException;
  * class outside the allow-list before an object of it is built. Allowed: primitives, arrays of
  * allowed types, the JDK's value and collection classes ({@code java.lang}, {@code java.util},
  * {@code java.util.concurrent}, {@code java.time}, {@code java.math}), serializable lambdas whose
- * declaring class is allowed, and the codec's registered classes.
+ * declaring class is allowed, the serial form of this library's shared-memory handles, and the
+ * codec's registered classes.
  */
 final class BootstrapFormat {
     private static final Set<String> JDK_PACKAGES = Set.of(
             "java.lang", "java.util", "java.util.concurrent", "java.util.concurrent.atomic", "java.time",
             "java.time.chrono", "java.time.format", "java.time.temporal", "java.time.zone", "java.math");
 
+    /**
+     * Classes of this library that may always cross: the serial form of shared-memory handles
+     * (a kind, a segment name, nested refs); deserialising one only attaches a segment of this
+     * library, checked by magic, version and kind.
+     */
+    private static final Set<String> LIBRARY_CLASSES = Set.of("org.multiprocessing4j.SharedRef",
+            // what a SharedRef resolves to (the filter also sees readResolve's result); each of these
+            // refuses to be deserialised other than through its SharedRef (serialisation proxy)
+            "org.multiprocessing4j.Lock", "org.multiprocessing4j.RLock", "org.multiprocessing4j.Semaphore",
+            "org.multiprocessing4j.BoundedSemaphore", "org.multiprocessing4j.Event", "org.multiprocessing4j.Condition",
+            "org.multiprocessing4j.Barrier", "org.multiprocessing4j.Value", "org.multiprocessing4j.Array",
+            "org.multiprocessing4j.SharedMemory");
+
     private BootstrapFormat() {}
 
     static boolean jdkAllowed(Class<?> c) {
         if (c.getClassLoader() != null) {
-            return false;
+            return LIBRARY_CLASSES.contains(c.getName()) && c.getClassLoader() == BootstrapFormat.class.getClassLoader();
         }
         if (c == SerializedLambda.class) {
             return true;

@@ -131,6 +131,7 @@ public final class ChildMain {
         long tRan = System.nanoTime();
         System.out.flush();
         System.err.flush();
+        org.multiprocessing4j.internal.shm.Segments.atExit(); // halt skips shutdown hooks
         report(reports, Control.EXIT, id, exitCode);
         if (TIMING) {
             long tSent = System.nanoTime();

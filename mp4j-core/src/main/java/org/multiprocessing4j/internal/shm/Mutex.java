@@ -1,0 +1,226 @@
+package org.multiprocessing4j.internal.shm;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A robust mutex record in shared memory: the one kernel-backed lock that {@code Lock},
+ * {@code RLock}, the locks of {@code Value}/{@code Array} and {@code Barrier} are made of
+ * (CPython's {@code SemLock}, plus what CPython lacks: owner identity and recovery from an owner
+ * that died).
+ *
+ * <h2>Layout (32 bytes at an 8-aligned offset of a segment's payload)</h2>
+ * <pre>
+ *  offset  field         written by                    access
+ *   0      state  int    acquirer (CAS), releaser (getAndSet)   volatile; the futex word
+ *   4      sleepers int  threads about to sleep / woken          getAndAdd (volatile)
+ *   8      ownerStart long  owner, after its CAS                 plain store; acquire load by
+ *                                                                 waiters checking liveness
+ *  16      ownerThread long owner (RLock only)                   plain (read by the owner's process)
+ *  24      count int        owner (RLock only): recursion depth  plain, owner only
+ *  28      tookOver int     owner: 1 when it took the lock from a dead owner  plain, owner only
+ * </pre>
+ * {@code state} is 0 when free, else the owner's pid, plus {@link #CONTENDED} when a thread may
+ * sleep on it (pid_max on Linux is at most 2^22).
+ *
+ * <h2>Protocol (Drepper's "futexes are tricky" mutex 3, with a sleeper count)</h2>
+ * <ul>
+ *   <li>acquire: CAS {@code 0 -> pid}; failing that, spin briefly, then set {@code CONTENDED}
+ *       with a CAS and sleep on the futex expecting exactly {@code owner|CONTENDED}. A thread
+ *       that wakes retries with {@code CONTENDED} set when other sleepers remain.
+ *   <li>release: {@code getAndSet(state, 0)}; a futex wake only when the old value had
+ *       {@code CONTENDED}. An acquirer that clears the bit changes the word, so a thread about to
+ *       sleep on the old value fails its futex check and sets the bit again: no lost wake-up.
+ *   <li>dead owner: a sleeper wakes at least every {@link Waits#SLICE_NANOS} (also to notice
+ *       interrupts); when the owner's process is gone (pid and start time, {@link Liveness}) it
+ *       takes the lock over with a CAS from the value it observed and sets {@code tookOver}.
+ * </ul>
+ * Happens-before: a release ({@code getAndSet}, volatile) happens-before the acquire (CAS) that
+ * reads 0 or the taken-over value, in whichever process; the plain owner fields ride on these
+ * edges. Memory of the mapping is ordered by the same VarHandle accesses in every process.
+ */
+public final class Mutex {
+    /** Bytes of a mutex record. */
+    public static final int BYTES = 32;
+    static final long STATE = 0;
+    static final long SLEEPERS = 4;
+    static final long OWNER_START = 8;
+    static final long OWNER_THREAD = 16;
+    static final long COUNT = 24;
+    static final long TOOK_OVER = 28;
+    /** Bit of {@code state}: a thread may be sleeping on the word. */
+    static final int CONTENDED = 1 << 30;
+    static final int PID_MASK = CONTENDED - 1;
+
+    static final VarHandle INT = JAVA_INT.varHandle();
+    static final VarHandle LONG = JAVA_LONG.varHandle();
+
+    private final MemorySegment mem;
+    private final long at;
+    private final long stateAddress;
+
+    /** The record at {@code offset} of {@code segment}'s payload. */
+    public Mutex(Segment segment, long offset) {
+        this.mem = segment.payload();
+        this.at = offset;
+        this.stateAddress = segment.address(offset + STATE);
+    }
+
+    /** Initialises a zeroed record (nothing to do: all-zero is "free"). */
+    public static void init(Segment segment, long offset) {
+        // all fields are 0 in a fresh segment
+    }
+
+    /** One attempt, no waiting; true when this process now holds the lock. */
+    public boolean tryAcquire() {
+        if (INT.compareAndSet(mem, at + STATE, 0, Liveness.PID)) {
+            mem.set(JAVA_LONG, at + OWNER_START, Liveness.START);
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Acquires, waiting at most {@code timeoutNanos} (for ever when negative).
+     *
+     * @return true when acquired
+     * @throws InterruptedException when interruptible and the thread is interrupted while waiting
+     */
+    public boolean acquire(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        if (tryAcquire()) {
+            return true;
+        }
+        if (timeoutNanos == 0) {
+            return false;
+        }
+        return acquireSlow(timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos, interruptible);
+    }
+
+    private boolean acquireSlow(long deadline, boolean interruptible) throws InterruptedException {
+        int spins = Waits.SPINS;
+        boolean interrupted = false;
+        int suspect = 0; // the state value whose owner looked dead once (pid alive, start time differs)
+        try {
+            for (;;) {
+                int s = (int) INT.getVolatile(mem, at + STATE);
+                if (s == 0) {
+                    int mine = (int) INT.getVolatile(mem, at + SLEEPERS) > 0 ? Liveness.PID | CONTENDED : Liveness.PID;
+                    if (INT.compareAndSet(mem, at + STATE, 0, mine)) {
+                        acquired(false);
+                        return true;
+                    }
+                    continue;
+                }
+                if (spins > 0) {
+                    spins--;
+                    Thread.onSpinWait();
+                    continue;
+                }
+                if (Thread.interrupted()) {
+                    if (interruptible) {
+                        throw new InterruptedException();
+                    }
+                    interrupted = true;
+                }
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return false;
+                }
+                if ((s & CONTENDED) == 0 && !INT.compareAndSet(mem, at + STATE, s, s | CONTENDED)) {
+                    continue;
+                }
+                s |= CONTENDED;
+                INT.getAndAdd(mem, at + SLEEPERS, 1);
+                Futex.Outcome o = Futex.await(stateAddress, s, Math.min(Waits.SLICE_NANOS, remaining));
+                INT.getAndAdd(mem, at + SLEEPERS, -1);
+                if (o == Futex.Outcome.TIMED_OUT && (int) INT.getVolatile(mem, at + STATE) == s) {
+                    // held for a whole slice: is the owner still there?
+                    int pid = s & PID_MASK;
+                    long start = (long) LONG.getAcquire(mem, at + OWNER_START);
+                    if (pid != Liveness.PID && !Liveness.isAlive(pid, start)) {
+                        boolean pidGone = !Liveness.isAlive(pid, 0);
+                        if (pidGone || suspect == s) { // a reused pid must look dead twice, one slice apart
+                            int mine = (int) INT.getVolatile(mem, at + SLEEPERS) > 0 ? Liveness.PID | CONTENDED : Liveness.PID;
+                            if (INT.compareAndSet(mem, at + STATE, s, mine)) {
+                                acquired(true);
+                                return true;
+                            }
+                        } else {
+                            suspect = s;
+                        }
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void acquired(boolean tookOver) {
+        mem.set(JAVA_LONG, at + OWNER_START, Liveness.START);
+        if (tookOver) {
+            mem.set(JAVA_INT, at + TOOK_OVER, 1);
+        }
+    }
+
+    /**
+     * Releases. The caller has checked that releasing is allowed.
+     *
+     * @return false when the lock was not held at all (nothing changed)
+     */
+    public boolean release() {
+        if (mem.get(JAVA_INT, at + TOOK_OVER) != 0) {
+            mem.set(JAVA_INT, at + TOOK_OVER, 0);
+        }
+        int old = (int) INT.getAndSet(mem, at + STATE, 0);
+        if ((old & CONTENDED) != 0) {
+            Futex.wake(stateAddress, 1);
+        }
+        return old != 0;
+    }
+
+    /** True when some process holds the lock. */
+    public boolean isLocked() {
+        return (int) INT.getVolatile(mem, at + STATE) != 0;
+    }
+
+    /** The pid of the holder, or 0. */
+    public int ownerPid() {
+        return (int) INT.getVolatile(mem, at + STATE) & PID_MASK;
+    }
+
+    /** True when this process holds the lock. */
+    public boolean heldByThisProcess() {
+        return ownerPid() == Liveness.PID;
+    }
+
+    /** While held by this process: whether it was taken over from an owner that died. */
+    public boolean tookOver() {
+        return mem.get(JAVA_INT, at + TOOK_OVER) != 0;
+    }
+
+    /** RLock: the owning thread's id (meaningful while held by this process). */
+    public long ownerThread() {
+        return mem.get(JAVA_LONG, at + OWNER_THREAD);
+    }
+
+    /** RLock: records the owning thread (owner only). */
+    public void ownerThread(long threadId) {
+        mem.set(JAVA_LONG, at + OWNER_THREAD, threadId);
+    }
+
+    /** RLock: recursion depth (owner only). */
+    public int count() {
+        return mem.get(JAVA_INT, at + COUNT);
+    }
+
+    /** RLock: sets the recursion depth (owner only). */
+    public void count(int n) {
+        mem.set(JAVA_INT, at + COUNT, n);
+    }
+}
