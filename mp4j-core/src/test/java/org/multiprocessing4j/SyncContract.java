@@ -338,6 +338,28 @@ abstract class SyncContract {
         killedHolderIsDetected(ctx.rlock());
     }
 
+    static void createAndHold(String name, Event created) throws InterruptedException {
+        SharedMemory.create(name, 4096); // this process is its only user
+        created.set();
+        Thread.sleep(600_000);
+    }
+
+    @Test
+    void segmentsOfKilledProcessesAreSweptAndLiveOnesKept() throws InterruptedException {
+        assumeTrue(separateJvm(), "threads cannot be killed");
+        String name = "sweep-" + method().methodName() + "-" + ProcessHandle.current().pid();
+        Event created = ctx.event();
+        Process p = started(ctx.process(SyncContract::createAndHold, name, created));
+        assertTrue(created.await(WAIT));
+        org.multiprocessing4j.internal.shm.Segments.sweep();
+        assertTrue(org.multiprocessing4j.internal.shm.Segments.exists(name), "a living process's segment is kept");
+        p.kill();
+        p.join(WAIT);
+        assertTrue(org.multiprocessing4j.internal.shm.Segments.exists(name), "nobody unlinked it: its only user was killed");
+        assertTrue(org.multiprocessing4j.internal.shm.Segments.sweep() >= 1);
+        assertFalse(org.multiprocessing4j.internal.shm.Segments.exists(name), "swept once every user was dead");
+    }
+
     @Test
     void barrierBreaksWhenAPartyIsKilled() throws Exception {
         assumeTrue(separateJvm(), "threads cannot be killed");
