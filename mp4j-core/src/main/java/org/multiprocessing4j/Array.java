@@ -228,6 +228,10 @@ public final class Array implements Serializable {
         }
     }
 
+    SharedRef ref() {
+        return ref;
+    }
+
     @Override
     public String toString() {
         return "<Array('" + type.code() + "', length=" + length + ")>";

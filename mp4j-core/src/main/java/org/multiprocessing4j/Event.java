@@ -117,6 +117,10 @@ public final class Event implements Serializable {
         }
     }
 
+    SharedRef ref() {
+        return ref;
+    }
+
     @Override
     public String toString() {
         return "<Event(" + ref.segment() + ", " + (isSet() ? "set" : "unset") + ")>";

@@ -593,6 +593,7 @@ public class Process implements AutoCloseable, Serializable {
             LOG.isEnabled(System.Logger.Level.INFO);
             ExitFunction.rehearse();
             Multiprocessing.currentProcess().liveChildren();
+            SharedWarmup.run();
         }
 
         @Override

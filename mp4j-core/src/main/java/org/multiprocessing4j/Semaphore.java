@@ -177,6 +177,10 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
         return (int) INT.getVolatile(mem, VALUE);
     }
 
+    SharedRef ref() {
+        return ref;
+    }
+
     @Override
     public String toString() {
         return "<" + getClass().getSimpleName() + "(" + ref.segment() + ", value=" + availablePermits() + ")>";

@@ -206,6 +206,10 @@ public final class Value implements Serializable {
         return ownLock || lock != null;
     }
 
+    SharedRef ref() {
+        return ref;
+    }
+
     @Override
     public String toString() {
         return "<Value('" + type.code() + "', " + get() + ")>";

@@ -31,8 +31,28 @@ final class Leaks {
             }
             Thread.sleep(50); // polling for the OS to reap, bounded by the deadline
         } while (System.nanoTime() < deadline);
+        alive.forEach(Leaks::printThreads);
         fail("child JVMs still running after " + timeout + ": "
-                + alive.stream().map(h -> h.pid() + " " + h.info().commandLine().orElse("?")).toList());
+                + alive.stream().map(h -> h.pid() + " " + h.info().commandLine().map(Leaks::shortened).orElse("?")).toList());
+    }
+
+    /** Diagnostics for a leaked child: its threads, on stdout (jcmd from this JVM's JDK). */
+    private static void printThreads(ProcessHandle h) {
+        try {
+            java.lang.Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(h.pid()), "Thread.print").redirectErrorStream(true).start();
+            String dump = new String(jcmd.getInputStream().readAllBytes());
+            jcmd.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+            System.out.println("[leak] threads of " + h.pid() + ":\n" + dump);
+        } catch (IOException | InterruptedException e) {
+            System.out.println("[leak] no thread dump of " + h.pid() + ": " + e);
+        }
+    }
+
+    /** A command line without its class path: the main class and its arguments. */
+    private static String shortened(String commandLine) {
+        int main = commandLine.indexOf("org.multiprocessing4j.");
+        return main >= 0 ? commandLine.substring(main) : commandLine;
     }
 
     /** Waits up to {@code timeout} until every {@code mp4j-} segment is held by this JVM; fails naming the others. */

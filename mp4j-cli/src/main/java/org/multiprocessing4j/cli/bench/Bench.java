@@ -29,7 +29,11 @@ public final class Bench {
     static final Map<String, String> START_METHOD_PAIRS = Map.of("spawn", "spawn", "warm", "fork", "thread", "fork");
     static final Set<String> DESCRIPTIVE = Set.of("function", "message", "value", "op", "returns", "effective_chunksize");
 
-    private static final List<Workload> WORKLOADS = List.of(new ProcessStartJoin());
+    /** The start method of every workload except process_start_join. */
+    static final String WORKLOAD_START_METHOD = "warm";
+    private static final List<Workload> WORKLOADS = List.of(new ProcessStartJoin(),
+            new SyncWorkloads.LockUncontended(), new SyncWorkloads.LockContended(), new SyncWorkloads.ValueIncrement(),
+            new SharedBuffer(true), new SharedBuffer(false));
 
     private Bench() {}
 
@@ -75,6 +79,10 @@ public final class Bench {
             }
         }
         Sizes sizes = Sizes.of(quick);
+        // The workloads' children are pre-started JVMs: our counterpart of the anchor's platform
+        // default, fork (a child that starts from a warm parent). process_start_join names its
+        // contexts itself.
+        Multiprocessing.setStartMethod(WORKLOAD_START_METHOD, true);
         Map<String, Object> env = Environment.describe();
         env.put("loadavg_start", Environment.loadavg());
         List<Map<String, Object>> results = new ArrayList<>();

@@ -6,11 +6,28 @@ import java.util.Map;
  * The sizes of ../shared/bench/python/README.md (its {@code SIZES} table), full and quick mode.
  * Process start samples: the spawn method uses CPython's spawn count; warm and thread, which are
  * compared with CPython's fork, use the fork count.
+ *
+ * @param counts the anchor's other sizes by its own key ({@code lock_n}, {@code lock_k},
+ *     {@code value_k}, {@code array_n}, {@code array_bulk_repeats})
  */
-record Sizes(String mode, int repeats, int workloadTimeLimitSeconds, Map<String, Integer> startSamples) {
+record Sizes(String mode, int repeats, int workloadTimeLimitSeconds, Map<String, Integer> startSamples,
+        Map<String, Integer> counts) {
     static Sizes of(boolean quick) {
         return quick
-                ? new Sizes("quick", 3, 120, Map.of("spawn", 6, "warm", 15, "thread", 15))
-                : new Sizes("full", 7, 300, Map.of("spawn", 25, "warm", 60, "thread", 60));
+                ? new Sizes("quick", 3, 120, Map.of("spawn", 6, "warm", 15, "thread", 15),
+                        Map.of("lock_n", 1_000_000, "lock_k", 200_000, "value_k", 100_000, "array_n", 1_000_000,
+                                "array_bulk_repeats", 7))
+                : new Sizes("full", 7, 300, Map.of("spawn", 25, "warm", 60, "thread", 60),
+                        Map.of("lock_n", 5_000_000, "lock_k", 500_000, "value_k", 250_000, "array_n", 1_000_000,
+                                "array_bulk_repeats", 25));
+    }
+
+    /** One of the anchor's sizes by its key. */
+    int count(String key) {
+        Integer n = counts.get(key);
+        if (n == null) {
+            throw new IllegalArgumentException("no size " + key);
+        }
+        return n;
     }
 }

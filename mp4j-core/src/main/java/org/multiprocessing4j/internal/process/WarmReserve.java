@@ -48,6 +48,8 @@ final class WarmReserve {
     private final int size;
     /** Idle JVMs that said READY, with the codec generation they were prepared with. */
     private final Deque<Idle> idle = new ArrayDeque<>();
+    /** JVMs launched and sent PREPARE, not READY yet. Guarded by this. */
+    private final java.util.Set<JvmPopen> booting = new java.util.HashSet<>();
     private int starting;
     private int failuresInARow;
     private boolean closed;
@@ -135,6 +137,14 @@ final class WarmReserve {
             failed(e.toString());
             return;
         }
+        synchronized (this) {
+            if (closed) {
+                starting--;
+                popen.close(); // closed while it was being launched: end of stdin, the child halts
+                return;
+            }
+            booting.add(popen);
+        }
         int generation = launcher.codec().generation();
         List<String> names = launcher.codec().registeredNames();
         byte[] rehearsal = launcher.lastPayload(generation);
@@ -151,11 +161,15 @@ final class WarmReserve {
         }
         popen.whenReady().whenComplete((ok, err) -> {
             if (err != null) {
+                synchronized (this) {
+                    booting.remove(popen);
+                }
                 failed(err.getMessage());
                 return;
             }
             boolean keep;
             synchronized (this) {
+                booting.remove(popen);
                 starting--;
                 failuresInARow = 0;
                 keep = !closed;
@@ -217,6 +231,12 @@ final class WarmReserve {
                 c.popen().close();
             }
             idle.clear();
+            // JVMs still preparing: their READY may never be read once the launcher closes its
+            // report FIFO, so they are told to go now (they halt at their next read of stdin)
+            for (JvmPopen p : booting) {
+                p.close();
+            }
+            booting.clear();
             notifyAll();
         }
     }

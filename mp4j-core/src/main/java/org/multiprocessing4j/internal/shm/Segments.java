@@ -243,6 +243,19 @@ public final class Segments {
     }
 
     /**
+     * Lets go of the segment {@code name} in this process at once, whatever its handle objects
+     * (they must not be used any more): for short-lived internal objects such as warm-up ones.
+     */
+    public static void discard(String name) {
+        synchronized (LOCK) {
+            Segment s = ATTACHED.remove(name);
+            if (s != null) {
+                letGo(s, true);
+            }
+        }
+    }
+
+    /**
      * Removes the segment's name now (CPython's {@code SharedMemory.unlink()}): processes that
      * have it mapped keep using it; no process can attach it any more.
      */

@@ -23,6 +23,21 @@ public final class Waits {
 
     private Waits() {}
 
+    /** Longest pause between two checks of a spinning waiter, in {@link Thread#onSpinWait()} calls. */
+    public static final int MAX_BACKOFF = Integer.getInteger("mp4j.backoff", 64);
+
+    /**
+     * Pauses before check number {@code attempt} (1, 2, ...) of a spinning waiter: 1, 2, 4 ...
+     * {@link #MAX_BACKOFF} spin-wait hints. Checking less and less often leaves the cache line of
+     * a busy lock with its holder, which can then release and take it again without a transfer.
+     */
+    public static void backOff(int attempt) {
+        int n = attempt >= 31 ? MAX_BACKOFF : Math.min(1 << Math.max(0, attempt - 1), MAX_BACKOFF);
+        for (int i = 0; i < n; i++) {
+            Thread.onSpinWait();
+        }
+    }
+
     /** The absolute {@link System#nanoTime()} deadline of a timeout (negative: none). */
     public static long deadline(long timeoutNanos) {
         return timeoutNanos < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
