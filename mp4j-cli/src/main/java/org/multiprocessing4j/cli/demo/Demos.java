@@ -9,7 +9,11 @@ public final class Demos {
             new ProcessBasicsDemo(),
             new ProcessSubclassDemo(),
             new DaemonDemo(),
-            new JoinOrderDemo());
+            new JoinOrderDemo(),
+            new TicketDemo(),
+            new KtvDemo(),
+            new TrafficLightDemo(),
+            new ValueIncrementDemo());
 
     private Demos() {}
 

@@ -92,4 +92,56 @@ class DemosTest {
         String concurrent = text.substring(text.indexOf("-- start all"));
         assertEquals(10, concurrent.lines().filter(l -> l.matches("\\d: ?\\d+ is (running|done)")).count(), concurrent);
     }
+
+    @Test
+    void ticketIsOversoldWithoutTheLockAndSoldOnceWithIt() throws Exception {
+        String text = run("ticket");
+        int split = text.indexOf("--- with a lock");
+        assertTrue(split > 0, text);
+        String without = text.substring(0, split);
+        String with = text.substring(split);
+        assertTrue(without.lines().filter(l -> l.endsWith("购票成功")).count() >= 1, without);
+        assertEquals(1, with.lines().filter(l -> l.endsWith("购票成功")).count(), "exactly one buyer with the lock: " + with);
+        assertEquals(4, with.lines().filter(l -> l.endsWith("购票失败")).count(), with);
+        assertTrue(with.contains("ticket file now: {\"count\": 0}"), with);
+    }
+
+    @Test
+    void ktvHasAtMostFourSingersAtOnce() throws Exception {
+        String text = run("ktv");
+        int inside = 0;
+        int max = 0;
+        int entered = 0;
+        for (String line : text.lines().toList()) {
+            if (line.endsWith("进来唱歌了")) {
+                inside++;
+                entered++;
+                max = Math.max(max, inside);
+            } else if (line.endsWith("从ktv出去了")) {
+                inside--;
+            }
+        }
+        assertEquals(6, entered, text);
+        assertEquals(0, inside, text);
+        assertTrue(max <= 4, "at most 4 in the rooms at once: " + text);
+    }
+
+    @Test
+    void trafficLightLetsEveryCarPassOnGreen() throws Exception {
+        String text = run("traffic-light");
+        for (int i = 1; i <= 5; i++) {
+            assertTrue(text.contains("car" + i + "通过路口"), text);
+        }
+        assertTrue(text.contains("绿灯亮"), text);
+    }
+
+    @Test
+    void valueIncrementIsExactWithTheLockOrAtomically() throws Exception {
+        String text = run("value-increment");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("without the lock:\\s+(\\d+)").matcher(text);
+        assertTrue(m.find(), text);
+        assertTrue(Integer.parseInt(m.group(1)) <= 5000, text);
+        assertTrue(text.matches("(?s).*with value\\.getLock\\(\\):\\s+5000\\b.*"), text);
+        assertTrue(text.matches("(?s).*with value\\.incrementAndGet\\(\\):\\s+5000\\b.*"), text);
+    }
 }
