@@ -51,6 +51,8 @@ public final class Array implements Serializable {
     private static final long OWN_LOCK = 36;
     private static final long LENGTH = 40;
     private static final long DATA = 64;
+    /** The common case of {@code 'd'} elements, without the bit conversions of {@link Cells}. */
+    private static final java.lang.invoke.VarHandle DOUBLE = java.lang.foreign.ValueLayout.JAVA_DOUBLE.varHandle();
 
     private final transient SharedRef ref;
     private final transient Segment segment;
@@ -131,7 +133,7 @@ public final class Array implements Serializable {
     /** Element {@code index} as a double. */
     public double getDouble(int index) {
         if (type == TypeCode.DOUBLE) {
-            return Double.longBitsToDouble(Cells.get(mem, at(index), 8));
+            return (double) DOUBLE.getAcquire(mem, at(index));
         }
         return type.toDouble(Cells.get(mem, at(index), size));
     }
@@ -149,7 +151,7 @@ public final class Array implements Serializable {
     /** Stores a double into element {@code index}. */
     public void setDouble(int index, double value) {
         if (type == TypeCode.DOUBLE) {
-            Cells.set(mem, at(index), 8, Double.doubleToRawLongBits(value));
+            DOUBLE.setRelease(mem, at(index), value);
         } else {
             Cells.set(mem, at(index), size, type.fromDouble(value));
         }
