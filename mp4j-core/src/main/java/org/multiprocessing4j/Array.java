@@ -24,8 +24,11 @@ import org.multiprocessing4j.internal.shm.Segments;
  *
  * <ul>
  *   <li>Element reads and writes ({@link #get}, {@link #getDouble}, {@link #setDouble} ...) are
- *       single aligned accesses with acquire/release ordering: an element is never torn. Compound
- *       updates need {@link #getLock()} or the atomic {@link #getAndAdd}/{@link #compareAndSet}.
+ *       single aligned plain accesses: an element is never torn, and loops over elements run at
+ *       memory speed, but they order nothing by themselves (as CPython's ctypes arrays). Publish
+ *       what you wrote through a lock, an {@link Event}, a semaphore or the end of the writing
+ *       process; do not spin on an element (the JIT may read it once). Compound updates need
+ *       {@link #getLock()} or the atomic {@link #getAndAdd}/{@link #compareAndSet}.
  *   <li>Bulk copies ({@link #copyFrom}, {@link #copyTo}) move a range between a Java array of the
  *       type's class (see {@link TypeCode}) and shared memory with one {@code memcpy}; they are
  *       not atomic as a whole. {@link #asSegment()} is the memory itself, for code that wants
@@ -41,7 +44,8 @@ import org.multiprocessing4j.internal.shm.Segments;
  * 32  typecode int   written at creation
  * 36  ownLock int    1 when the record at 0 is this array's lock; written at creation
  * 40  length long    written at creation
- * 64  elements       length x typecode size, 64-aligned
+ * 64  elements       length x typecode size, 64-aligned; plain loads and stores, CAS for the
+ *                    atomic operations
  * </pre>
  */
 public final class Array implements Serializable {
@@ -122,38 +126,38 @@ public final class Array implements Serializable {
 
     /** Element {@code index} (CPython: {@code a[i]}); see {@link TypeCode} for the class. */
     public Number get(int index) {
-        return type.box(Cells.get(mem, at(index), size));
+        return type.box(Cells.getPlain(mem, at(index), size));
     }
 
     /** Element {@code index} as a long. */
     public long getLong(int index) {
-        return type.toLong(Cells.get(mem, at(index), size));
+        return type.toLong(Cells.getPlain(mem, at(index), size));
     }
 
     /** Element {@code index} as a double. */
     public double getDouble(int index) {
         if (type == TypeCode.DOUBLE) {
-            return (double) DOUBLE.getAcquire(mem, at(index));
+            return (double) DOUBLE.get(mem, at(index));
         }
-        return type.toDouble(Cells.get(mem, at(index), size));
+        return type.toDouble(Cells.getPlain(mem, at(index), size));
     }
 
     /** Stores element {@code index} (CPython: {@code a[i] = x}); range-checked as {@link Value#set(Number)}. */
     public void set(int index, Number value) {
-        Cells.set(mem, at(index), size, type.fromNumber(value));
+        Cells.setPlain(mem, at(index), size, type.fromNumber(value));
     }
 
     /** Stores a long into element {@code index}. */
     public void setLong(int index, long value) {
-        Cells.set(mem, at(index), size, type.fromLong(value));
+        Cells.setPlain(mem, at(index), size, type.fromLong(value));
     }
 
     /** Stores a double into element {@code index}. */
     public void setDouble(int index, double value) {
         if (type == TypeCode.DOUBLE) {
-            DOUBLE.setRelease(mem, at(index), value);
+            DOUBLE.set(mem, at(index), value);
         } else {
-            Cells.set(mem, at(index), size, type.fromDouble(value));
+            Cells.setPlain(mem, at(index), size, type.fromDouble(value));
         }
     }
 
