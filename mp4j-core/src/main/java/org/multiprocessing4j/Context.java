@@ -204,6 +204,66 @@ public final class Context implements AutoCloseable {
         return new Array(TypeCode.of(typecode), length, null);
     }
 
+    /** A new {@link SharedInt} with its own {@link RLock} (a typed {@code Value('i', initial)}). */
+    public SharedInt sharedInt(int initial) {
+        return new SharedInt(new Value(TypeCode.INT, initial, Boolean.TRUE));
+    }
+
+    /** A new {@link SharedInt} without a lock (a typed {@code RawValue('i', initial)}). */
+    public SharedInt rawSharedInt(int initial) {
+        return new SharedInt(new Value(TypeCode.INT, initial, null));
+    }
+
+    /** A new {@link SharedLong} with its own {@link RLock} (a typed {@code Value('q', initial)}). */
+    public SharedLong sharedLong(long initial) {
+        return new SharedLong(new Value(TypeCode.LONG_LONG, initial, Boolean.TRUE));
+    }
+
+    /** A new {@link SharedLong} without a lock (a typed {@code RawValue('q', initial)}). */
+    public SharedLong rawSharedLong(long initial) {
+        return new SharedLong(new Value(TypeCode.LONG_LONG, initial, null));
+    }
+
+    /** A new {@link SharedDouble} with its own {@link RLock} (a typed {@code Value('d', initial)}). */
+    public SharedDouble sharedDouble(double initial) {
+        return new SharedDouble(new Value(TypeCode.DOUBLE, initial, Boolean.TRUE));
+    }
+
+    /** A new {@link SharedDouble} without a lock (a typed {@code RawValue('d', initial)}). */
+    public SharedDouble rawSharedDouble(double initial) {
+        return new SharedDouble(new Value(TypeCode.DOUBLE, initial, null));
+    }
+
+    /** A new zero-filled {@link SharedIntArray} with its own {@link RLock} (a typed {@code Array('i', length)}). */
+    public SharedIntArray sharedIntArray(int length) {
+        return new SharedIntArray(new Array(TypeCode.INT, length, Boolean.TRUE));
+    }
+
+    /** A new zero-filled {@link SharedIntArray} without a lock (a typed {@code RawArray('i', length)}). */
+    public SharedIntArray rawSharedIntArray(int length) {
+        return new SharedIntArray(new Array(TypeCode.INT, length, null));
+    }
+
+    /** A new zero-filled {@link SharedLongArray} with its own {@link RLock} (a typed {@code Array('q', length)}). */
+    public SharedLongArray sharedLongArray(int length) {
+        return new SharedLongArray(new Array(TypeCode.LONG_LONG, length, Boolean.TRUE));
+    }
+
+    /** A new zero-filled {@link SharedLongArray} without a lock (a typed {@code RawArray('q', length)}). */
+    public SharedLongArray rawSharedLongArray(int length) {
+        return new SharedLongArray(new Array(TypeCode.LONG_LONG, length, null));
+    }
+
+    /** A new zero-filled {@link SharedDoubleArray} with its own {@link RLock} (a typed {@code Array('d', length)}). */
+    public SharedDoubleArray sharedDoubleArray(int length) {
+        return new SharedDoubleArray(new Array(TypeCode.DOUBLE, length, Boolean.TRUE));
+    }
+
+    /** A new zero-filled {@link SharedDoubleArray} without a lock (a typed {@code RawArray('d', length)}). */
+    public SharedDoubleArray rawSharedDoubleArray(int length) {
+        return new SharedDoubleArray(new Array(TypeCode.DOUBLE, length, null));
+    }
+
     private static SharedLock sharedLock(java.util.concurrent.locks.Lock lock) {
         Objects.requireNonNull(lock, "lock");
         if (lock instanceof SharedLock l) {

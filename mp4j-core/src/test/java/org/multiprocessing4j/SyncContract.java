@@ -291,6 +291,30 @@ abstract class SyncContract {
         assertArrayEquals(expected, (double[]) a.toArray());
     }
 
+    static void typedWork(SharedInt counter, SharedDoubleArray halves, SharedLong big) {
+        for (int i = 0; i < halves.length(); i++) {
+            halves.set(i, i / 2.0);
+            counter.incrementAndGet();
+        }
+        big.addAndGet(1L << 40);
+    }
+
+    @Test
+    void typedVariantsCrossProcesses() throws InterruptedException {
+        SharedInt counter = ctx.sharedInt(5);
+        SharedDoubleArray halves = ctx.rawSharedDoubleArray(100);
+        SharedLong big = ctx.rawSharedLong(1);
+        Process p = started(ctx.process(SyncContract::typedWork, counter, halves, big));
+        p.join(WAIT);
+        assertEquals(OptionalInt.of(0), p.exitCode());
+        assertEquals(105, counter.get());
+        assertEquals(49.5, halves.get(99));
+        assertEquals(1 + (1L << 40), big.get());
+        assertEquals(100, halves.toArray().length);
+        counter.getLock().lock();
+        counter.getLock().unlock();
+    }
+
     // ---- faults: real processes killed with SIGKILL ----
 
     static void holdForever(java.util.concurrent.locks.Lock lock, Event held) throws InterruptedException {
