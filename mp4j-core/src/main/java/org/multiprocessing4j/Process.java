@@ -589,11 +589,13 @@ public class Process implements AutoCloseable, Serializable {
         }
 
         @Override
-        public void rehearse() {
+        public void rehearse(boolean sharedMemory) {
             LOG.isEnabled(System.Logger.Level.INFO);
             ExitFunction.rehearse();
             Multiprocessing.currentProcess().liveChildren();
-            SharedWarmup.run();
+            if (sharedMemory) {
+                SharedWarmup.run();
+            }
         }
 
         @Override

@@ -11,7 +11,9 @@ import org.multiprocessing4j.internal.shm.Segments;
  * JVM, the first 10,000 lock/increment/unlock rounds run interpreted at 4-7 us each (the
  * {@code VarHandle}s on a memory segment are slow until compiled), and 310,000 rounds took over
  * 100 ms; after this warm-up, the same rounds took 18-20 ms. It also links the futex downcall
- * (57-83 ms the first time). The objects live on private segments removed at the end.
+ * (57-83 ms the first time). The objects live on private segments removed at the end. It runs
+ * only when the parent has used shared memory itself (about 150-200 ms of CPU per JVM), and in
+ * AOT training runs.
  */
 final class SharedWarmup {
     private static final int ROUNDS = 20_000;

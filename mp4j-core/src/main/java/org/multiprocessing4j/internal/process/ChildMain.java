@@ -94,7 +94,7 @@ public final class ChildMain {
                 codec = Codec.fromRegistry(names, generation, loader);
                 byte[] rehearsal = new byte[ChildSpec.checkedLength(in.readInt(), Integer.MAX_VALUE - 8)];
                 in.readFully(rehearsal);
-                warmUp(loader);
+                warmUp(loader, in.readBoolean());
                 if (rehearsal.length > 0) {
                     try {
                         ProcessAccess.get().decodePayload(codec, rehearsal); // see WarmReserve: load what the next RUN will need
@@ -180,7 +180,7 @@ public final class ChildMain {
      * Loads and links what the first RUN will need, while the JVM is idle in the warm reserve:
      * the lambda machinery (a serializable lambda through a codec), the process classes.
      */
-    private static void warmUp(ClassLoader loader) throws IOException {
+    private static void warmUp(ClassLoader loader, boolean sharedMemory) throws IOException {
         Codec scratch = new Codec(loader);
         scratch.register(ChildMain.class);
         Sample s = () -> 42;
@@ -189,7 +189,7 @@ public final class ChildMain {
         if (((Sample) back).value() != 42 || ((Sample) call.target()).value() != 42) {
             throw new IllegalStateException("codec warm-up failed");
         }
-        ProcessAccess.get().rehearse();
+        ProcessAccess.get().rehearse(sharedMemory);
         Control.report(Control.EXIT, 0, 0);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         ChildSpec sample = new ChildSpec("spawn", "warm-up", new int[] {1}, false, 0, "x", "", "OFF", new byte[0], 0, List.of(), new byte[0]);
@@ -212,7 +212,7 @@ public final class ChildMain {
                 // the sample is an optimisation only
             }
         }
-        warmUp(loader);
+        warmUp(loader, true); // the AOT cache then holds the shared-memory paths' classes and profiles
         Control.receive(new DataInputStream(new ByteArrayInputStream(new byte[] {0, 0, 0, 1, Control.RUN})));
         Path scratch = Files.createTempFile("mp4j-train", ".fifo");
         try (RandomAccessFile f = new RandomAccessFile(scratch.toFile(), "rw")) {

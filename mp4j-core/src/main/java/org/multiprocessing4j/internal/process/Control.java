@@ -16,7 +16,8 @@ import java.io.OutputStream;
  * <pre>
  *   parent -&gt; child: the child's stdin pipe, length-prefixed frames
  *     frame   := length:int32 (of type + body) | type:int8 | body
- *     PREPARE  generation:int32 | names | rehearsal payload     warm children only
+ *     PREPARE  generation:int32 | names | rehearsal payload | shm:bool   warm children only
+ *                                           (shm: the parent uses shared memory, so warm its paths up)
  *     RUN      {@link ChildSpec}                                  once; the child then runs
  *
  *   child -&gt; parent: the context's report FIFO ({@link ReportPipe}), fixed 13-byte frames

@@ -153,6 +153,7 @@ final class WarmReserve {
                 ChildSpec.writeRegistry(out, generation, names);
                 out.writeInt(rehearsal.length);
                 out.write(rehearsal);
+                out.writeBoolean(org.multiprocessing4j.internal.shm.Segments.everUsed()); // warm up shared memory too
             });
         } catch (IOException e) {
             popen.kill();
