@@ -219,19 +219,15 @@ public final class Array implements Serializable {
     /** The lock that guards compound updates (CPython: {@code get_lock()}); see {@link Value#getLock()}. */
     public java.util.concurrent.locks.Lock getLock() {
         SharedLock l = lock;
-        if (l != null) {
-            return l;
-        }
-        if (!ownLock) {
-            throw new IllegalStateException("a raw array has no lock (made by rawArray, or with lock=false): " + this);
-        }
-        synchronized (this) {
-            if (lock == null) {
-                Segments.retain(segment);
-                lock = new RLock(segment, new SharedRef(SharedRef.RLOCK, ref.segment(), null, 0L), 0);
+        if (l == null) {
+            synchronized (this) {
+                if (lock == null) {
+                    lock = RLock.ownLockOf(segment, ref, ownLock, this);
+                }
+                l = lock;
             }
-            return lock;
         }
+        return l;
     }
 
     SharedRef ref() {

@@ -54,6 +54,21 @@ public final class RLock implements SharedLock, Serializable {
         return new RLock(s, ref, offset);
     }
 
+    /**
+     * The own lock of a Value or Array (its mutex record at payload offset 0), one more user of
+     * its segment.
+     *
+     * @throws IllegalStateException when it has none (a raw value or array)
+     */
+    static RLock ownLockOf(Segment segment, SharedRef ref, boolean hasOwnLock, Object owner) {
+        if (!hasOwnLock) {
+            throw new IllegalStateException("a raw value or array has no lock (made by rawValue/rawArray, or with lock=false): "
+                    + owner);
+        }
+        Segments.retain(segment);
+        return new RLock(segment, new SharedRef(SharedRef.RLOCK, ref.segment(), null, 0L), 0);
+    }
+
     /** An RLock over the mutex record at {@code offset} of {@code segment} (the lock of a Value or Array). */
     RLock(Segment segment, SharedRef ref, long offset) {
         this.ref = ref;

@@ -186,19 +186,15 @@ public final class Value implements Serializable {
      */
     public java.util.concurrent.locks.Lock getLock() {
         SharedLock l = lock;
-        if (l != null) {
-            return l;
-        }
-        if (!ownLock) {
-            throw new IllegalStateException("a raw value has no lock (made by rawValue, or with lock=false): " + this);
-        }
-        synchronized (this) {
-            if (lock == null) {
-                Segments.retain(segment);
-                lock = new RLock(segment, new SharedRef(SharedRef.RLOCK, ref.segment(), null, 0L), 0);
+        if (l == null) {
+            synchronized (this) {
+                if (lock == null) {
+                    lock = RLock.ownLockOf(segment, ref, ownLock, this);
+                }
+                l = lock;
             }
-            return lock;
         }
+        return l;
     }
 
     /** True when the value has a lock ({@link #getLock()} does not throw). */

@@ -148,6 +148,21 @@ final class SyncWorkloads {
         return dt;
     }
 
+    /** A group run with k per process. */
+    interface GroupRun {
+        double run(int k) throws InterruptedException;
+    }
+
+    /** The anchor's structure: one untimed run at a tenth of the size, then the timed repeats. */
+    static List<Double> warmUpThenRepeat(Sizes sizes, int k, GroupRun one) throws InterruptedException {
+        one.run(Math.max(k / 10, 1000));
+        List<Double> samples = new ArrayList<>();
+        for (int i = 0; i < sizes.repeats(); i++) {
+            samples.add(one.run(k));
+        }
+        return samples;
+    }
+
     /** 2 processes x k lock-protected increments of a raw Value, ops/s total. */
     static final class LockContended implements Workload {
         @Override
@@ -158,15 +173,10 @@ final class SyncWorkloads {
         @Override
         public List<Result> run(Sizes sizes) throws Exception {
             int k = sizes.count("lock_k");
-            one(Math.max(k / 10, 1000));
-            List<Double> samples = new ArrayList<>();
-            for (int i = 0; i < sizes.repeats(); i++) {
-                samples.add(one(k));
-            }
             Map<String, Object> params = new LinkedHashMap<>();
             params.put("processes", 2);
             params.put("ops_per_process", k);
-            return List.of(new Result(name(), params, "ops/s", "higher", samples));
+            return List.of(new Result(name(), params, "ops/s", "higher", warmUpThenRepeat(sizes, k, LockContended::one)));
         }
 
         private static double one(int k) throws InterruptedException {
@@ -190,11 +200,7 @@ final class SyncWorkloads {
         @Override
         public List<Result> run(Sizes sizes) throws Exception {
             int k = sizes.count("value_k");
-            one(Math.max(k / 10, 1000));
-            List<Double> samples = new ArrayList<>();
-            for (int i = 0; i < sizes.repeats(); i++) {
-                samples.add(one(k));
-            }
+            List<Double> samples = warmUpThenRepeat(sizes, k, ValueIncrement::one);
             Map<String, Object> params = new LinkedHashMap<>();
             params.put("processes", 2);
             params.put("increments_per_process", k);
