@@ -131,7 +131,9 @@ public final class ChildMain {
         long tRan = System.nanoTime();
         System.out.flush();
         System.err.flush();
-        org.multiprocessing4j.internal.shm.Segments.atExit(); // halt skips shutdown hooks
+        if (org.multiprocessing4j.internal.shm.ShmUse.any()) {
+            org.multiprocessing4j.internal.shm.Segments.atExit(); // halt skips shutdown hooks
+        }
         report(reports, Control.EXIT, id, exitCode);
         if (TIMING) {
             long tSent = System.nanoTime();

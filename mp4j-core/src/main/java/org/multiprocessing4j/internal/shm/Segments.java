@@ -78,7 +78,6 @@ public final class Segments {
     /** Run by {@link #atExit()} before the segments are let go. Guarded by {@link #LOCK}. */
     private static final List<Runnable> EXIT_ACTIONS = new ArrayList<>();
     private static boolean swept; // guarded by LOCK
-    private static volatile boolean used;
     private static boolean hookInstalled; // guarded by LOCK
 
     private Segments() {}
@@ -386,16 +385,8 @@ public final class Segments {
         }
     }
 
-    /**
-     * True once this process has created or attached a segment: its children will likely use
-     * shared memory too (a warm reserve JVM then runs the shared-memory warm-up).
-     */
-    public static boolean everUsed() {
-        return used;
-    }
-
     private static void installHook() {
-        used = true;
+        ShmUse.used = true;
         if (!hookInstalled) {
             hookInstalled = true;
             Runtime.getRuntime().addShutdownHook(new Thread(Segments::atExit, "mp4j-segments-exit"));
