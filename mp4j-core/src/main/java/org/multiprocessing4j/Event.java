@@ -94,7 +94,8 @@ public final class Event implements Serializable {
     }
 
     private boolean await(long deadline) throws InterruptedException {
-        int spins = Waits.SPINS;
+        int attempt = 0;
+        long spinStart = System.nanoTime();
         for (;;) {
             if (isSet()) {
                 return true;
@@ -102,11 +103,10 @@ public final class Event implements Serializable {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
             }
-            if (spins > 0) {
-                spins--;
-                Thread.onSpinWait();
+            if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
                 continue;
             }
+            spinStart = 0;
             long remaining = deadline - System.nanoTime();
             if (remaining <= 0) {
                 return false;

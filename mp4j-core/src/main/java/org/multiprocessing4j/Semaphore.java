@@ -112,18 +112,18 @@ public sealed class Semaphore implements Serializable permits BoundedSemaphore {
     }
 
     private boolean take(long deadline, boolean interruptible) throws InterruptedException {
-        int spins = Waits.SPINS;
+        int attempt = 0;
+        long spinStart = System.nanoTime();
         boolean interrupted = false;
         try {
             for (;;) {
                 if (tryAcquire()) {
                     return true;
                 }
-                if (spins > 0) {
-                    spins--;
-                    Thread.onSpinWait();
+                if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
                     continue;
                 }
+                spinStart = 0;
                 if (Thread.interrupted()) {
                     if (interruptible) {
                         throw new InterruptedException();

@@ -110,6 +110,7 @@ final class SharedBuffer implements Workload {
             child.start();
             try {
                 g.awaitReady(1);
+                SyncWorkloads.readyReserve(); // the refill the start caused is start-up too
                 int[] rc = {0};
                 java.util.concurrent.Callable<Double> one = () -> {
                     int r = rc[0]++;

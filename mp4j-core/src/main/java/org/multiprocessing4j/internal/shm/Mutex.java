@@ -106,7 +106,8 @@ public final class Mutex {
     }
 
     private boolean acquireSlow(long deadline, boolean interruptible) throws InterruptedException {
-        int spins = Waits.SPINS;
+        int attempt = 0;
+        long spinStart = System.nanoTime();
         boolean interrupted = false;
         int suspect = 0; // the state value whose owner looked dead once (pid alive, start time differs)
         try {
@@ -120,11 +121,10 @@ public final class Mutex {
                     }
                     continue;
                 }
-                if (spins > 0) {
-                    spins--;
-                    Waits.backOff(Waits.SPINS - spins);
+                if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
                     continue;
                 }
+                spinStart = 0; // spent
                 if (Thread.interrupted()) {
                     if (interruptible) {
                         throw new InterruptedException();
@@ -144,7 +144,8 @@ public final class Mutex {
                 if (o != Futex.Outcome.WOKEN) {
                     INT.getAndAdd(mem, at + SLEEPERS, -1); // a waker counts the threads it wakes
                 }
-                spins = Waits.SPINS; // just woken: the lock is likely free or about to be
+                attempt = 0; // just woken: the lock is likely free or about to be; spin again
+                spinStart = System.nanoTime();
                 if (o == Futex.Outcome.TIMED_OUT && (int) INT.getVolatile(mem, at + STATE) == s) {
                     // held for a whole slice: is the owner still there?
                     int pid = s & PID_MASK;
