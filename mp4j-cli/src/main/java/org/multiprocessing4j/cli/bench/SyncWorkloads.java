@@ -52,7 +52,8 @@ final class SyncWorkloads {
         }
 
         @Override
-        public List<Result> run(Sizes sizes) {
+        public List<Result> run(Sizes sizes) throws InterruptedException {
+            readyReserve(); // no JVM of an earlier workload's refill booting beside the timing
             int n = sizes.count("lock_n");
             Lock lock = Multiprocessing.lock();
             IntToDoubleFunction run = k -> {
