@@ -6,7 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import java.io.Serial;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import org.multiprocessing4j.internal.shm.Segment;
 import org.multiprocessing4j.internal.shm.Segments;
@@ -186,14 +185,14 @@ public final class Array implements Serializable {
     public void copyFrom(int index, Object source, int sourceIndex, int count) {
         checkArray(source);
         Objects.checkFromIndexSize(index, count, length);
-        MemorySegment.copy(source, sourceIndex, data, (ValueLayout) type.layout(), (long) index * size, count);
+        MemorySegment.copy(source, sourceIndex, data, type.layout(), (long) index * size, count);
     }
 
     /** Copies {@code count} elements from {@code index} into {@code target} (a Java array of the type's class) at {@code targetIndex}. */
     public void copyTo(int index, Object target, int targetIndex, int count) {
         checkArray(target);
         Objects.checkFromIndexSize(index, count, length);
-        MemorySegment.copy(data, (ValueLayout) type.layout(), (long) index * size, target, targetIndex, count);
+        MemorySegment.copy(data, type.layout(), (long) index * size, target, targetIndex, count);
     }
 
     /** The elements as a new Java array of the type's class (CPython: {@code a[:]}). */

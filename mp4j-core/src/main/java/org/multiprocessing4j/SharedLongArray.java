@@ -42,7 +42,7 @@ public final class SharedLongArray implements Serializable {
 
     /** Atomically adds {@code delta} to element {@code index}; returns the previous value. */
     public long getAndAdd(int index, long delta) {
-        return (long) array.getAndAdd(index, delta);
+        return array.getAndAdd(index, delta);
     }
 
     /** Atomically adds 1 to element {@code index}; returns the new value. */

@@ -33,7 +33,7 @@ public final class Bench {
     static final String WORKLOAD_START_METHOD = "warm";
     private static final List<Workload> WORKLOADS = List.of(new ProcessStartJoin(),
             new SyncWorkloads.LockUncontended(), new SyncWorkloads.LockContended(), new SyncWorkloads.ValueIncrement(),
-            new SharedBuffer(true), new SharedBuffer(false));
+            new SharedBuffer(true), new SharedBuffer(false), new SubprocessRun());
 
     private Bench() {}
 

@@ -8,7 +8,7 @@ import java.util.Map;
  * compared with CPython's fork, use the fork count.
  *
  * @param counts the anchor's other sizes by its own key ({@code lock_n}, {@code lock_k},
- *     {@code value_k}, {@code array_n}, {@code array_bulk_repeats})
+ *     {@code value_k}, {@code array_n}, {@code array_bulk_repeats}, {@code subprocess_n})
  */
 record Sizes(String mode, int repeats, int workloadTimeLimitSeconds, Map<String, Integer> startSamples,
         Map<String, Integer> counts) {
@@ -16,10 +16,10 @@ record Sizes(String mode, int repeats, int workloadTimeLimitSeconds, Map<String,
         return quick
                 ? new Sizes("quick", 3, 120, Map.of("spawn", 6, "warm", 15, "thread", 15),
                         Map.of("lock_n", 1_000_000, "lock_k", 200_000, "value_k", 100_000, "array_n", 1_000_000,
-                                "array_bulk_repeats", 7))
+                                "array_bulk_repeats", 7, "subprocess_n", 50))
                 : new Sizes("full", 7, 300, Map.of("spawn", 25, "warm", 60, "thread", 60),
                         Map.of("lock_n", 5_000_000, "lock_k", 500_000, "value_k", 250_000, "array_n", 1_000_000,
-                                "array_bulk_repeats", 25));
+                                "array_bulk_repeats", 25, "subprocess_n", 200));
     }
 
     /** One of the anchor's sizes by its key. */

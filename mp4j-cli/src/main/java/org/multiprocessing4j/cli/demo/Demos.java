@@ -13,7 +13,11 @@ public final class Demos {
             new TicketDemo(),
             new KtvDemo(),
             new TrafficLightDemo(),
-            new ValueIncrementDemo());
+            new ValueIncrementDemo(),
+            new SubprocessDemo("ls"),
+            new SubprocessDemo("ping"),
+            new SubprocessDemo("communicate"),
+            new SubprocessDemo("pipeline"));
 
     private Demos() {}
 

@@ -144,4 +144,17 @@ class DemosTest {
         assertTrue(text.matches("(?s).*with value\\.getLock\\(\\):\\s+5000\\b.*"), text);
         assertTrue(text.matches("(?s).*with value\\.incrementAndGet\\(\\):\\s+5000\\b.*"), text);
     }
+
+    @Test
+    void subprocessDemosRunTheirCommands() throws Exception {
+        String ls = run("subprocess-ls");
+        assertTrue(ls.contains("CompletedProcess(args=[ls, -al], returncode=0)"), ls);
+        assertTrue(ls.contains("pom.xml") || ls.contains("total"), ls);
+        String ping = run("subprocess-ping");
+        assertEquals(5, ping.lines().filter(l -> l.startsWith("64 bytes from 127.0.0.1")).count(), ping);
+        String talk = run("subprocess-communicate");
+        assertTrue(talk.contains("Out:hello") && talk.contains("6*7=42") && talk.contains("no-such-command-mp4j"), talk);
+        String pipeline = run("subprocess-pipeline");
+        assertTrue(pipeline.contains("java") && pipeline.contains("return codes [0, 0] (ps, grep)"), pipeline);
+    }
 }

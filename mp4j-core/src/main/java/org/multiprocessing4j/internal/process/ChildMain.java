@@ -52,6 +52,7 @@ public final class ChildMain {
                     + " it is not meant to be run by hand");
             System.exit(2);
         }
+        LineOutput.install();
         ClassLoader loader = ChildMain.class.getClassLoader();
         long id = Long.parseUnsignedLong(args[2], 16);
         // The control channel from the parent is our stdin; user code gets an empty System.in.

@@ -38,6 +38,7 @@ public final class Futex {
     private Futex() {}
 
     /** Holder: the downcall is linked when a thread first waits or wakes. */
+    @SuppressWarnings("restricted") // the one native call of the library; children run with --enable-native-access
     private static final class Native {
         static final long SYS_FUTEX = switch (System.getProperty("os.arch")) {
             case "amd64", "x86_64" -> 202;

@@ -1,0 +1,74 @@
+package org.multiprocessing4j.subprocess;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The threads that keep a child's pipes moving: one drains each captured output stream, one
+ * feeds stdin, all at once, so that a child blocked writing stderr never waits for us to finish
+ * writing its stdin or reading its stdout (the classic Java deadlock with {@code ProcessBuilder}).
+ * Threads come from one cached pool of daemon threads, so a short run does not pay a thread start.
+ */
+final class Streams {
+    private static final AtomicInteger COUNT = new AtomicInteger();
+    private static final ExecutorService POOL = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "mp4j-subprocess-io-" + COUNT.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+    });
+
+    private Streams() {}
+
+    /** Reads {@code in} to its end into a buffer; {@link Drain#snapshot()} gives what came so far. */
+    static final class Drain {
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        private final Future<?> done;
+
+        Drain(InputStream in) {
+            done = POOL.submit(() -> {
+                byte[] chunk = new byte[65536];
+                try (in) {
+                    int n;
+                    while ((n = in.read(chunk)) > 0) {
+                        synchronized (buffer) {
+                            buffer.write(chunk, 0, n);
+                        }
+                    }
+                } catch (IOException e) {
+                    // the pipe was closed under us (close(), or the process was destroyed): keep what came
+                }
+                return null;
+            });
+        }
+
+        Future<?> done() {
+            return done;
+        }
+
+        byte[] snapshot() {
+            synchronized (buffer) {
+                return buffer.toByteArray();
+            }
+        }
+    }
+
+    /** Writes {@code bytes} to {@code out} and closes it; a child that stops reading (broken pipe) is not an error. */
+    static Future<?> feed(OutputStream out, byte[] bytes) {
+        return POOL.submit(() -> {
+            try (out) {
+                if (bytes != null) {
+                    out.write(bytes);
+                }
+            } catch (IOException e) {
+                // broken pipe: the child exited or closed its stdin, as CPython ignores it
+            }
+            return null;
+        });
+    }
+}
