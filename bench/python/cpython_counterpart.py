@@ -24,8 +24,12 @@ import traceback
 perf = time.perf_counter
 
 SIZES = {
-    'full': {'repeats': 7, 'limit': 300, 'start_samples': {'fork': 60, 'forkserver': 40, 'spawn': 25}},
-    'quick': {'repeats': 3, 'limit': 120, 'start_samples': {'fork': 15, 'forkserver': 10, 'spawn': 6}},
+    'full': {'repeats': 7, 'limit': 300, 'start_samples': {'fork': 60, 'forkserver': 40, 'spawn': 25},
+             'lock_n': 5000000, 'lock_k': 500000, 'value_k': 250000, 'array_n': 1000000, 'array_bulk_repeats': 25,
+             'subprocess_n': 200},
+    'quick': {'repeats': 3, 'limit': 120, 'start_samples': {'fork': 15, 'forkserver': 10, 'spawn': 6},
+              'lock_n': 1000000, 'lock_k': 200000, 'value_k': 100000, 'array_n': 1000000, 'array_bulk_repeats': 7,
+              'subprocess_n': 50},
 }
 
 
@@ -77,8 +81,232 @@ def process_start_join(cfg):
     return out
 
 
+def _warm_then_repeat(fn, size, repeats):
+    fn(max(size // 10, 1000))
+    return [fn(size) for _ in range(repeats)]
+
+
+def lock_uncontended(cfg):
+    """README row lock_uncontended: acquire(); release() in one process, ns per pair."""
+    lock = mp.Lock()
+
+    def run(k):
+        t0 = perf()
+        for _ in range(k):
+            lock.acquire()
+            lock.release()
+        dt = perf() - t0
+        if not lock.acquire(False) or lock.acquire(False):
+            raise CheckFailed('lock_uncontended: lock state wrong after the loop')
+        lock.release()
+        return dt / k * 1e9
+
+    return [result('lock_uncontended', {'pairs': cfg['lock_n']}, 'ns/pair', 'lower',
+                   _warm_then_repeat(run, cfg['lock_n'], cfg['repeats']))]
+
+
+def _group(children):
+    """Starts children that each take (ready, go, done) first; times go -> all done."""
+    ready, go, done = mp.Semaphore(0), mp.Semaphore(0), mp.Semaphore(0)
+    procs = [mp.Process(target=fn, args=(ready, go, done) + args) for fn, args in children]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        ready.acquire()
+    t0 = perf()
+    for _ in procs:
+        go.release()
+    for _ in procs:
+        done.acquire()
+    dt = perf() - t0
+    for p in procs:
+        p.join()
+        if p.exitcode != 0:
+            raise CheckFailed('child exit code %r' % p.exitcode)
+    return dt
+
+
+def _lock_inc(ready, go, done, lock, counter, k):
+    ready.release()
+    go.acquire()
+    for _ in range(k):
+        lock.acquire()
+        counter.value += 1
+        lock.release()
+    done.release()
+
+
+def _value_inc(ready, go, done, v, k):
+    ready.release()
+    go.acquire()
+    for _ in range(k):
+        with v.get_lock():
+            v.value += 1
+    done.release()
+
+
+def lock_contended(cfg):
+    """README row lock_contended: 2 processes x K lock-protected increments of a raw Value, ops/s."""
+    def run(k):
+        lock, counter = mp.Lock(), mp.Value('i', 0, lock=False)
+        dt = _group([(_lock_inc, (lock, counter, k))] * 2)
+        if counter.value != 2 * k:
+            raise CheckFailed('lock_contended: %d, expected %d' % (counter.value, 2 * k))
+        return 2 * k / dt
+
+    return [result('lock_contended', {'processes': 2, 'ops_per_process': cfg['lock_k']}, 'ops/s', 'higher',
+                   _warm_then_repeat(run, cfg['lock_k'], cfg['repeats']))]
+
+
+def value_increment(cfg):
+    """README row value_increment: 2 processes x K `with v.get_lock(): v.value += 1`, ops/s."""
+    def run(k):
+        v = mp.Value('i', 0)
+        dt = _group([(_value_inc, (v, k))] * 2)
+        if v.value != 2 * k:
+            raise CheckFailed('value_increment: %d, expected %d' % (v.value, 2 * k))
+        return 2 * k / dt
+
+    return [result('value_increment', {'processes': 2, 'increments_per_process': cfg['value_k'], 'typecode': 'i'},
+                   'ops/s', 'higher', _warm_then_repeat(run, cfg['value_k'], cfg['repeats']))]
+
+
+def _fill(ready, go, done, cmd, kind, target, n, bulk):
+    import array
+    if kind == 'array':
+        raw = memoryview(target).cast('B')
+        elem = target
+    else:
+        from multiprocessing import shared_memory
+        shm = shared_memory.SharedMemory(name=target)
+        raw = shm.buf[:n * 8]
+        elem = raw.cast('d')
+    sources = [memoryview(array.array('d', [i + off for i in range(n)])).cast('B') for off in (0.0, 0.5)] if bulk else None
+    ready.release()
+    while True:
+        go.acquire()
+        r = cmd.value
+        if r < 0:
+            break
+        if bulk:
+            raw[:] = sources[r & 1]
+        else:
+            off = 0.5 if r & 1 else 0.0
+            for i in range(n):
+                elem[i] = i + off
+        done.release()
+    if kind != 'array':
+        elem.release()
+        raw.release()
+        shm.close()
+
+
+def _shared_buffer(cfg, kind):
+    n = cfg['array_n']
+    nb = n * 8
+    base = n * (n - 1) / 2.0
+    out = []
+    for access in ('bulk', 'element'):
+        bulk = access == 'bulk'
+        ready, go, done, cmd = mp.Semaphore(0), mp.Semaphore(0), mp.Semaphore(0), mp.Value('i', 0, lock=False)
+        shm = None
+        if kind == 'array':
+            target = mp.Array('d', n, lock=False)
+            view = memoryview(target).cast('B')
+            elem = target
+            arg = target
+        else:
+            from multiprocessing import shared_memory
+            shm = shared_memory.SharedMemory(create=True, size=nb)
+            view = shm.buf[:nb]
+            elem = view.cast('d')
+            arg = shm.name
+        p = mp.Process(target=_fill, args=(ready, go, done, cmd, kind, arg, n, bulk))
+        p.start()
+        ready.acquire()
+        buf = bytearray(nb)
+        bv = memoryview(buf)
+        bd = bv.cast('d')
+        counter = [0]
+
+        def one():
+            r = counter[0]
+            counter[0] += 1
+            off = 0.5 if r & 1 else 0.0
+            t0 = perf()
+            cmd.value = r
+            go.release()
+            done.acquire()
+            if bulk:
+                bv[:] = view
+                dt = perf() - t0
+                total = sum(bd)
+            else:
+                total = 0.0
+                for i in range(n):
+                    total += elem[i]
+                dt = perf() - t0
+            if total != base + off * n:
+                raise CheckFailed('%s %s: sum %r, expected %r' % (kind, access, total, base + off * n))
+            return nb / dt / 1e6
+
+        one()
+        one()
+        samples = [one() for _ in range(cfg['array_bulk_repeats'] if bulk else cfg['repeats'])]
+        cmd.value = -1
+        go.release()
+        p.join()
+        bd.release()
+        bv.release()
+        if kind != 'array':
+            elem.release()
+            view.release()
+            shm.close()
+            shm.unlink()
+        else:
+            view.release()
+        params = {'doubles': n, 'bytes': nb, 'access': access}
+        if kind == 'array':
+            params['lock'] = False
+        out.append(result('array_write' if kind == 'array' else 'shared_memory', params, 'MB/s', 'higher', samples))
+    return out
+
+
+def array_write(cfg):
+    """README row array_write: Array('d', n, lock=False) filled by a child, read by the parent."""
+    return _shared_buffer(cfg, 'array')
+
+
+def shared_memory(cfg):
+    """README row shared_memory: the same protocol on shared_memory.SharedMemory."""
+    return _shared_buffer(cfg, 'shm')
+
+
+def subprocess_run(cfg):
+    """README row subprocess_run: N x subprocess.run(['true'], capture_output=True), ms per run."""
+    import subprocess
+
+    def run(k):
+        t0 = perf()
+        for _ in range(k):
+            if subprocess.run(['true'], capture_output=True).returncode != 0:
+                raise CheckFailed('subprocess_run: true failed')
+        return (perf() - t0) / k * 1e3
+
+    n = cfg['subprocess_n']
+    run(max(n // 10, 5))
+    return [result('subprocess_run', {'runs': n, 'command': 'true', 'capture_output': True}, 'ms/run', 'lower',
+                   [run(n) for _ in range(cfg['repeats'])])]
+
+
 WORKLOADS = {
     'process_start_join': process_start_join,
+    'lock_uncontended': lock_uncontended,
+    'lock_contended': lock_contended,
+    'value_increment': value_increment,
+    'array_write': array_write,
+    'shared_memory': shared_memory,
+    'subprocess_run': subprocess_run,
 }
 
 
