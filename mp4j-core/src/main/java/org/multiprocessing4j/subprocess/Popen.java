@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * An external program running in a child process: CPython's {@code subprocess.Popen}, on
- * {@link ProcessBuilder}.
+ * An external program running in a child process: CPython's {@code subprocess.Popen}. On Linux
+ * the child is started with {@code posix_spawnp} (one exec; see {@code SpawnedProcess}), elsewhere,
+ * or with {@code -Dmp4j.subprocess.jdkLaunch=true}, with {@link ProcessBuilder}.
  *
  * <pre>{@code
  * try (Popen p = Popen.start(List.of("python3"), Options.defaults()
@@ -35,9 +36,9 @@ import java.util.concurrent.TimeoutException;
  *       however much the child writes), and waits for the end. After a {@link TimeoutExpired} the
  *       child runs on and nothing read is lost: call it again, or {@link #kill()}.
  *   <li>{@link #poll()}, {@link #waitFor()}, {@link #waitFor(Duration)}, {@link #returncode()}: the
- *       return code is negative when this object's {@link #terminate()}, {@link #kill()} or
- *       {@link #killTree()} ended the child by that signal (CPython's convention). Java cannot
- *       tell a signal sent by someone else from an exit status of 128 + n: that reads as 128 + n.
+ *       return code is minus the signal number when a signal ended the child (CPython's
+ *       convention). With the {@link ProcessBuilder} launcher, which cannot tell a signal from an
+ *       exit status of 128 + n, only the signals this object sent read as negative.
  *   <li>{@link #close()} (try-with-resources) closes stdin and waits for the child, as CPython's
  *       {@code with Popen(...)} does.
  * </ul>
@@ -78,7 +79,17 @@ public final class Popen implements AutoCloseable {
      */
     public static Popen start(List<String> args, Options options) throws IOException {
         List<String> cmd = checkArgs(args);
-        return new Popen(cmd, builder(cmd, Objects.requireNonNull(options, "options")).start0(cmd), options);
+        Starter starter = builder(cmd, Objects.requireNonNull(options, "options"));
+        if (SpawnedProcess.available()) {
+            java.util.Map<String, String> env = options.env != null || !options.extraEnv.isEmpty()
+                    ? starter.builder().environment() : null;
+            try {
+                return new Popen(cmd, SpawnedProcess.start(cmd, options, env), options);
+            } catch (IOException e) {
+                throw launchError(cmd.get(0), e);
+            }
+        }
+        return new Popen(cmd, starter.start0(cmd), options);
     }
 
     static List<String> checkArgs(List<String> args) {
@@ -114,6 +125,9 @@ public final class Popen implements AutoCloseable {
             pb.environment().putAll(o.env);
         }
         pb.environment().putAll(o.extraEnv);
+        if (o.stdin instanceof Redirect.ToFile f && !Files.isReadable(f.path())) {
+            throw new IllegalArgumentException("stdin file is not a readable file: " + f.path());
+        }
         pb.redirectInput(input(o.stdin));
         pb.redirectOutput(output(o.stdout));
         if (o.stderr == Redirect.STDOUT) {
@@ -225,11 +239,12 @@ public final class Popen implements AutoCloseable {
             if (pipeIn) {
                 feeder = Streams.feed(process.getOutputStream(), input);
             }
-            if (pipeOut) {
-                outDrain = new Streams.Drain(process.getInputStream());
-            }
             if (pipeErr) {
                 errDrain = new Streams.Drain(process.getErrorStream());
+            }
+            if (pipeOut) {
+                // without a timeout the calling thread can read stdout itself (one thread hand-off less)
+                outDrain = new Streams.Drain(process.getInputStream(), timeout == null);
             }
             if (!pipeIn && !pipeOut && !pipeErr) {
                 feeder = java.util.concurrent.CompletableFuture.completedFuture(null);
@@ -298,6 +313,10 @@ public final class Popen implements AutoCloseable {
     }
 
     private int code(int exit) {
+        if (process instanceof SpawnedProcess sp) {
+            int sig = sp.signal(); // known exactly: waitpid's status
+            return sig != 0 ? -sig : exit;
+        }
         int s = signalled;
         return s != 0 && exit == 128 + s ? -s : exit;
     }
@@ -325,7 +344,9 @@ public final class Popen implements AutoCloseable {
      */
     public void killTree() {
         signalled = 9;
-        killTree(process.toHandle());
+        if (process.isAlive()) {
+            ProcessHandle.of(process.pid()).ifPresent(Popen::killTree);
+        }
     }
 
     static void killTree(ProcessHandle root) {

@@ -31,7 +31,12 @@ final class Streams {
         private final Future<?> done;
 
         Drain(InputStream in) {
-            done = POOL.submit(() -> {
+            this(in, false);
+        }
+
+        /** With {@code here}, reads in the calling thread before returning (no timeout possible then). */
+        Drain(InputStream in, boolean here) {
+            java.util.concurrent.Callable<Object> copy = () -> {
                 byte[] chunk = new byte[65536];
                 try (in) {
                     int n;
@@ -44,7 +49,14 @@ final class Streams {
                     // the pipe was closed under us (close(), or the process was destroyed): keep what came
                 }
                 return null;
-            });
+            };
+            if (here) {
+                java.util.concurrent.FutureTask<Object> task = new java.util.concurrent.FutureTask<>(copy);
+                task.run();
+                done = task;
+            } else {
+                done = POOL.submit(copy);
+            }
         }
 
         Future<?> done() {
@@ -56,6 +68,11 @@ final class Streams {
                 return buffer.toByteArray();
             }
         }
+    }
+
+    /** Runs {@code task} on a pool thread (a child's reaper). */
+    static void submit(Runnable task) {
+        POOL.execute(task);
     }
 
     /** Writes {@code bytes} to {@code out} and closes it; a child that stops reading (broken pipe) is not an error. */

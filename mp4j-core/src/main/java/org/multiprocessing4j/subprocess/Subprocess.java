@@ -110,7 +110,8 @@ public final class Subprocess {
         try {
             processes = ProcessBuilder.startPipeline(builders);
         } catch (IOException e) {
-            throw Popen.launchError(firstMissing(cmds), e);
+            String missing = missingProgram(cmds);
+            throw Popen.launchError(missing != null ? missing : cmds.get(0).get(0), e);
         }
         List<Popen> stages = new ArrayList<>();
         for (int i = 0; i <= last; i++) {
@@ -185,7 +186,8 @@ public final class Subprocess {
         }
     }
 
-    private static String firstMissing(List<List<String>> cmds) {
+    /** The first program of {@code cmds} that is not an executable file, nor on the PATH; null when all are. */
+    static String missingProgram(List<List<String>> cmds) {
         for (List<String> c : cmds) {
             String prog = c.get(0);
             if (prog.contains("/")) {
@@ -205,6 +207,6 @@ public final class Subprocess {
                 return prog;
             }
         }
-        return cmds.get(0).get(0);
+        return null;
     }
 }

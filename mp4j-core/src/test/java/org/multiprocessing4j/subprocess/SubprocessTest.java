@@ -220,4 +220,20 @@ class SubprocessTest {
         assertThrows(NoSuchFileException.class, () -> Subprocess.pipeline(List.of(List.of("true"), List.of("no-such-program-mp4j")),
                 Options.defaults()));
     }
+
+    @Test
+    void childrenGetOnlyTheirThreeStreamsAndDefaultSignals() throws Exception {
+        try (java.io.FileInputStream open = new java.io.FileInputStream("/proc/self/stat")) {
+            CompletedProcess fds = Subprocess.run(List.of("sh", "-c", "ls /proc/$$/fd"), Options.defaults().captureOutput().text());
+            assertEquals(List.of("0", "1", "2"), fds.stdoutText().lines().filter(l -> !l.isBlank()).sorted().toList(),
+                    "no descriptor of this JVM leaks into the child (the shell's own listing aside)");
+        }
+        CompletedProcess mask = Subprocess.run(List.of("sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/$$/status"),
+                Options.defaults().captureOutput().text());
+        assertTrue(mask.stdoutText().contains("SigBlk:\t0000000000000000"), "no signal blocked: " + mask.stdoutText());
+        if (SpawnedProcess.available()) {
+            // killed by a signal it sent itself: waitpid's status says so (the JDK launcher would read 137)
+            assertEquals(-9, Subprocess.run(List.of("sh", "-c", "kill -9 $$")).returncode());
+        }
+    }
 }
