@@ -78,13 +78,18 @@ public final class Popen implements AutoCloseable {
      * @throws IOException the program could not be started otherwise
      */
     public static Popen start(List<String> args, Options options) throws IOException {
+        return start(args, options, true);
+    }
+
+    /** {@code reapInBackground} false: the caller promises to wait for the child (Subprocess.run). */
+    static Popen start(List<String> args, Options options, boolean reapInBackground) throws IOException {
         List<String> cmd = checkArgs(args);
         Starter starter = builder(cmd, Objects.requireNonNull(options, "options"));
         if (SpawnedProcess.available()) {
             java.util.Map<String, String> env = options.env != null || !options.extraEnv.isEmpty()
                     ? starter.builder().environment() : null;
             try {
-                return new Popen(cmd, SpawnedProcess.start(cmd, options, env), options);
+                return new Popen(cmd, SpawnedProcess.start(cmd, options, env, reapInBackground), options);
             } catch (IOException e) {
                 throw launchError(cmd.get(0), e);
             }
@@ -182,6 +187,13 @@ public final class Popen implements AutoCloseable {
             return x;
         }
         return e;
+    }
+
+    /** Lets a pool thread collect the child's exit status (when nobody will wait for it here). */
+    void reapLater() {
+        if (process instanceof SpawnedProcess sp) {
+            sp.reapInBackground();
+        }
     }
 
     static Popen of(List<String> cmd, Process process, Options o) {

@@ -36,11 +36,15 @@ import java.util.concurrent.TimeoutException;
  *   <li>Pipes come from {@code pipe2(O_CLOEXEC)}; the child's ends are put in place with
  *       {@code dup2} file actions. This process keeps
  *       its ends through {@code /proc/self/fd/N} as Java streams.
- *   <li>The child starts with every signal at its default disposition and none blocked
- *       ({@code POSIX_SPAWN_SETSIGDEF}, {@code POSIX_SPAWN_SETSIGMASK}): JVM threads block
- *       {@code SIGQUIT} and the JVM may ignore {@code SIGPIPE}, which a program must not inherit.
- *   <li>The exit status comes from {@code waitpid} on a pool thread, so a signal is known as
- *       such ({@link #signal()}), not guessed from 128 + n.
+ *   <li>The child starts with no signal blocked ({@code POSIX_SPAWN_SETSIGMASK}: JVM threads
+ *       block {@code SIGQUIT}) and {@code SIGPIPE} and {@code SIGXFSZ} at their default
+ *       disposition ({@code POSIX_SPAWN_SETSIGDEF}, CPython's {@code restore_signals}); signals the
+ *       JVM handles are reset by {@code exec} itself.
+ *   <li>The exit status comes from {@code waitpid}, so a signal is known as such
+ *       ({@link #signal()}), not guessed from 128 + n. {@link #waitFor()} waits in the calling
+ *       thread; a pool thread waits when someone waits with a timeout or on {@link #onExit()}, and
+ *       from the start for a {@link Popen} the user holds ({@link Subprocess#run}, which always
+ *       waits itself, saves that thread: measured, one thread wake-up less per run).
  *   <li>Descriptors 3 and up are closed in the child ({@code posix_spawn_file_actions_addclosefrom_np}),
  *       as the JDK's launcher does: the JVM does not open all its files close-on-exec.
  * </ul>
@@ -58,12 +62,17 @@ final class SpawnedProcess extends Process {
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
     private static final int EINTR = 4;
     private static final int ECHILD = 10;
+    private static final int WNOHANG = 1;
+    private static final int SIGPIPE = 13;
+    private static final int SIGXFSZ = 25;
 
     private final long pid;
     private final OutputStream stdin;
     private final InputStream stdout;
     private final InputStream stderr;
     private final CompletableFuture<Integer> status = new CompletableFuture<>();
+    /** Whether a pool thread waits for the child (started at once, or when someone waits asynchronously). */
+    private final java.util.concurrent.atomic.AtomicBoolean reaping = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Holder: linked on first use. */
     private static final class Native {
@@ -87,8 +96,8 @@ final class SpawnedProcess extends Process {
         static final MethodHandle ATTR_FLAGS = fn("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
         static final MethodHandle ATTR_SIGDEF = fn("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         static final MethodHandle ATTR_SIGMASK = fn("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
-        static final MethodHandle SIGFILLSET = fn("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         static final MethodHandle SIGEMPTYSET = fn("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        static final MethodHandle SIGADDSET = fn("sigaddset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         static final MethodHandle SPAWNP = fn("posix_spawnp",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
         static final MethodHandle WAITPID = LINKER.downcallHandle(LIBC.find("waitpid").orElseThrow(),
@@ -135,7 +144,8 @@ final class SpawnedProcess extends Process {
      * @throws IOException with the same messages as the JDK's launch failures ("error=2," ...),
      *     which {@link Popen#launchError} turns into clear errors
      */
-    static SpawnedProcess start(List<String> cmd, Options o, Map<String, String> environment) throws IOException {
+    static SpawnedProcess start(List<String> cmd, Options o, Map<String, String> environment, boolean reapInBackground)
+            throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             int[] parentEnds = {-1, -1, -1};
             int[] childEnds = {-1, -1, -1};
@@ -145,7 +155,12 @@ final class SpawnedProcess extends Process {
             check((int) Native.FA_INIT.invokeExact(fa), "posix_spawn_file_actions_init");
             check((int) Native.ATTR_INIT.invokeExact(attr), "posix_spawnattr_init");
             try {
-                check((int) Native.SIGFILLSET.invokeExact(sigs), "sigfillset");
+                // default dispositions for the signals a JVM may leave ignored (handled ones are reset
+                // by exec anyway), as CPython's restore_signals: SIGPIPE and SIGXFSZ. Resetting all 64
+                // would cost the child 64 sigaction calls.
+                check((int) Native.SIGEMPTYSET.invokeExact(sigs), "sigemptyset");
+                check((int) Native.SIGADDSET.invokeExact(sigs, SIGPIPE), "sigaddset");
+                check((int) Native.SIGADDSET.invokeExact(sigs, SIGXFSZ), "sigaddset");
                 check((int) Native.ATTR_SIGDEF.invokeExact(attr, sigs), "posix_spawnattr_setsigdefault");
                 check((int) Native.SIGEMPTYSET.invokeExact(sigs), "sigemptyset");
                 check((int) Native.ATTR_SIGMASK.invokeExact(attr, sigs), "posix_spawnattr_setsigmask");
@@ -194,7 +209,9 @@ final class SpawnedProcess extends Process {
                         parentEnds[1] >= 0 ? new FileInputStream(fdPath(parentEnds[1])) : InputStream.nullInputStream(),
                         parentEnds[2] >= 0 ? new FileInputStream(fdPath(parentEnds[2])) : InputStream.nullInputStream());
                 closeAll(parentEnds); // the streams opened their own descriptors of the same pipes
-                Streams.submit(p::reap);
+                if (reapInBackground) {
+                    p.reapInBackground();
+                }
                 return p;
             } finally {
                 int ignored = (int) Native.FA_DESTROY.invokeExact(fa);
@@ -258,12 +275,33 @@ final class SpawnedProcess extends Process {
      * start, and in a thread calling {@link #waitFor()} too (one hand-off less; whichever gets the
      * status records it, the other sees {@code ECHILD} and takes the recorded one).
      */
+    /** Lets a pool thread wait for the child (once). */
+    void reapInBackground() {
+        if (!status.isDone() && reaping.compareAndSet(false, true)) {
+            Streams.submit(() -> reap(0));
+        }
+    }
+
     private void reap() {
+        reap(0);
+    }
+
+    /** One waitpid without blocking; records the status when the child has ended. */
+    private void poll() {
+        if (!status.isDone()) {
+            reap(WNOHANG);
+        }
+    }
+
+    private void reap(int options) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = arena.allocate(JAVA_INT);
             MemorySegment state = arena.allocate(Native.CALL_STATE);
             for (;;) {
-                int r = (int) Native.WAITPID.invokeExact(state, (int) pid, st, 0);
+                int r = (int) Native.WAITPID.invokeExact(state, (int) pid, st, options);
+                if (r == 0) {
+                    return; // WNOHANG: still running
+                }
                 if (r == pid) {
                     status.complete(st.get(JAVA_INT, 0));
                     return;
@@ -329,6 +367,7 @@ final class SpawnedProcess extends Process {
 
     @Override
     public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
+        reapInBackground();
         try {
             status.get(timeout, unit);
             return true;
@@ -342,6 +381,7 @@ final class SpawnedProcess extends Process {
     /** The exit status, or 128 + n after signal n (as the JDK reports it). */
     @Override
     public int exitValue() {
+        poll();
         if (!status.isDone()) {
             throw new IllegalThreadStateException("process " + pid + " has not exited");
         }
@@ -352,6 +392,7 @@ final class SpawnedProcess extends Process {
 
     @Override
     public boolean isAlive() {
+        poll();
         return !status.isDone();
     }
 
@@ -367,6 +408,7 @@ final class SpawnedProcess extends Process {
 
     @Override
     public CompletableFuture<Process> onExit() {
+        reapInBackground();
         return status.thenApply(s -> this);
     }
 

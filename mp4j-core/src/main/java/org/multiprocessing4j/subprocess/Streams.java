@@ -37,12 +37,15 @@ final class Streams {
         /** With {@code here}, reads in the calling thread before returning (no timeout possible then). */
         Drain(InputStream in, boolean here) {
             java.util.concurrent.Callable<Object> copy = () -> {
-                byte[] chunk = new byte[65536];
+                byte[] chunk = new byte[4096]; // grows to 64 KiB (a pipe's size) for children that write a lot
                 try (in) {
                     int n;
                     while ((n = in.read(chunk)) > 0) {
                         synchronized (buffer) {
                             buffer.write(chunk, 0, n);
+                        }
+                        if (n == chunk.length && chunk.length < 65536) {
+                            chunk = new byte[65536];
                         }
                     }
                 } catch (IOException e) {

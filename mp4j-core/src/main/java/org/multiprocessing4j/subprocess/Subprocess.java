@@ -54,16 +54,18 @@ public final class Subprocess {
      */
     public static CompletedProcess run(List<String> args, Options options) throws IOException, InterruptedException {
         List<String> cmd = Popen.checkArgs(args);
-        Popen p = Popen.start(cmd, options);
+        Popen p = Popen.start(cmd, options, false); // this method always waits for it
         Popen.Output out;
         try {
             out = p.communicate(options.input, options.timeout);
         } catch (TimeoutExpired e) {
             p.killTree();
             Popen.Output rest = afterKill(p);
+            p.waitFor();
             throw new TimeoutExpired(cmd, options.timeout, rest.stdout(), rest.stderr(), options.charset());
         } catch (InterruptedException | RuntimeException e) {
             p.killTree();
+            p.reapLater();
             throw e;
         }
         int rc = p.waitFor();
