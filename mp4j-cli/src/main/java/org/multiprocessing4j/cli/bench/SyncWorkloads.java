@@ -89,12 +89,8 @@ final class SyncWorkloads {
         }
 
         @Override
-        public void run() {
-            try {
-                group.readyThenAwaitGo();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+        public void run() throws InterruptedException {
+            group.readyThenAwaitGo();
             for (int i = 0; i < k; i++) {
                 lock.lock();
                 counter.set(counter.getLong() + 1);
@@ -117,12 +113,8 @@ final class SyncWorkloads {
         }
 
         @Override
-        public void run() {
-            try {
-                group.readyThenAwaitGo();
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
+        public void run() throws InterruptedException {
+            group.readyThenAwaitGo();
             java.util.concurrent.locks.Lock lock = v.getLock();
             for (int i = 0; i < k; i++) {
                 lock.lock();
