@@ -41,10 +41,10 @@ import java.util.concurrent.TimeoutException;
  *       disposition ({@code POSIX_SPAWN_SETSIGDEF}, CPython's {@code restore_signals}); signals the
  *       JVM handles are reset by {@code exec} itself.
  *   <li>The exit status comes from {@code waitpid}, so a signal is known as such
- *       ({@link #signal()}), not guessed from 128 + n. {@link #waitFor()} waits in the calling
- *       thread; a pool thread waits when someone waits with a timeout or on {@link #onExit()}, and
- *       from the start for a {@link Popen} the user holds ({@link Subprocess#run}, which always
- *       waits itself, saves that thread: measured, one thread wake-up less per run).
+ *       ({@link #signal()}), not guessed from 128 + n. A pool thread calls it (a native call
+ *       cannot be interrupted; a thread in {@link #waitFor()} can), from the start for a
+ *       {@link Popen} the user holds, on the first wait for {@link Subprocess#run}, which always
+ *       waits.
  *   <li>Descriptors 3 and up are closed in the child ({@code posix_spawn_file_actions_addclosefrom_np}),
  *       as the JDK's launcher does: the JVM does not open all its files close-on-exec.
  * </ul>
@@ -271,19 +271,15 @@ final class SpawnedProcess extends Process {
     }
 
     /**
-     * Waits for the child with {@code waitpid} and records its status, on a pool thread from the
-     * start, and in a thread calling {@link #waitFor()} too (one hand-off less; whichever gets the
-     * status records it, the other sees {@code ECHILD} and takes the recorded one).
+     * Waits for the child with {@code waitpid} and records its status: blocking on the pool
+     * thread, without blocking from {@link #isAlive()} and {@link #exitValue()} (whichever gets
+     * the status records it, the other sees {@code ECHILD} and leaves it).
      */
     /** Lets a pool thread wait for the child (once). */
     void reapInBackground() {
         if (!status.isDone() && reaping.compareAndSet(false, true)) {
             Streams.submit(() -> reap(0));
         }
-    }
-
-    private void reap() {
-        reap(0);
     }
 
     /** One waitpid without blocking; records the status when the child has ended. */
@@ -354,9 +350,8 @@ final class SpawnedProcess extends Process {
 
     @Override
     public int waitFor() throws InterruptedException {
-        if (!status.isDone()) {
-            reap();
-        }
+        // a pool thread waits in waitpid: a native call cannot be interrupted, this thread must be
+        reapInBackground();
         try {
             status.get();
         } catch (ExecutionException e) {

@@ -228,12 +228,45 @@ class SubprocessTest {
             assertEquals(List.of("0", "1", "2"), fds.stdoutText().lines().filter(l -> !l.isBlank()).sorted().toList(),
                     "no descriptor of this JVM leaks into the child (the shell's own listing aside)");
         }
-        CompletedProcess mask = Subprocess.run(List.of("sh", "-c", "grep -E '^Sig(Blk|Ign)' /proc/$$/status"),
+        // grep as our direct child, reading its own status (a shell blocks every signal while it forks)
+        CompletedProcess mask = Subprocess.run(List.of("grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"),
                 Options.defaults().captureOutput().text());
-        assertTrue(mask.stdoutText().contains("SigBlk:\t0000000000000000"), "no signal blocked: " + mask.stdoutText());
+        assertTrue(mask.stdoutText().contains("SigBlk:\t0000000000000000"), "no signal blocked (posix_spawnp launcher: " + SpawnedProcess.available() + "): " + mask.stdoutText());
         if (SpawnedProcess.available()) {
             // killed by a signal it sent itself: waitpid's status says so (the JDK launcher would read 137)
             assertEquals(-9, Subprocess.run(List.of("sh", "-c", "kill -9 $$")).returncode());
         }
+    }
+
+    @Test
+    void killTreeAndAnInterruptedRunLeaveNothingBehind() throws Exception {
+        String m = marker();
+        try (Popen p = Popen.start(List.of("sh", "-c", "sleep " + m + " & sleep " + m + "; wait"), Options.defaults())) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (running(m).size() < 2 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // polling for the shell to start both sleeps, bounded
+            }
+            assertEquals(2, running(m).size());
+            p.killTree();
+            assertEquals(-9, p.waitFor(Duration.ofSeconds(10)));
+        }
+        String m2 = marker();
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread runner = Thread.ofPlatform().start(() -> {
+            try {
+                Subprocess.run(List.of("sh", "-c", "sleep " + m2 + " & sleep " + m2 + "; wait"));
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (running(m2).size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // polling for the shell to start both sleeps, bounded
+        }
+        runner.interrupt();
+        runner.join(10_000);
+        assertFalse(runner.isAlive());
+        assertTrue(thrown.get() instanceof InterruptedException, String.valueOf(thrown.get()));
+        // nothingLeftBehind checks both markers
     }
 }
