@@ -350,7 +350,18 @@ final class SpawnedProcess extends Process {
 
     @Override
     public int waitFor() throws InterruptedException {
-        // a pool thread waits in waitpid: a native call cannot be interrupted, this thread must be
+        // A child whose output has reached its end is usually exiting: a few non-blocking
+        // waitpid calls catch it without a thread hand-off. Then a pool thread waits in waitpid
+        // (a native call cannot be interrupted; this thread must be).
+        for (int i = 0; i < 100 && !status.isDone(); i++) {
+            poll();
+            if (!status.isDone()) {
+                Thread.onSpinWait();
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+            }
+        }
         reapInBackground();
         try {
             status.get();
