@@ -84,17 +84,16 @@ public final class Popen implements AutoCloseable {
     /** {@code reapInBackground} false: the caller promises to wait for the child (Subprocess.run). */
     static Popen start(List<String> args, Options options, boolean reapInBackground) throws IOException {
         List<String> cmd = checkArgs(args);
-        Starter starter = builder(cmd, Objects.requireNonNull(options, "options"));
+        Objects.requireNonNull(options, "options");
         if (SpawnedProcess.available()) {
-            java.util.Map<String, String> env = options.env != null || !options.extraEnv.isEmpty()
-                    ? starter.builder().environment() : null;
+            check(options);
             try {
-                return new Popen(cmd, SpawnedProcess.start(cmd, options, env, reapInBackground), options);
+                return new Popen(cmd, SpawnedProcess.start(cmd, options, environment(options), reapInBackground), options);
             } catch (IOException e) {
                 throw launchError(cmd.get(0), e);
             }
         }
-        return new Popen(cmd, starter.start0(cmd), options);
+        return new Popen(cmd, builder(cmd, options).start0(cmd), options);
     }
 
     static List<String> checkArgs(List<String> args) {
@@ -113,9 +112,13 @@ public final class Popen implements AutoCloseable {
         return List.copyOf(args);
     }
 
-    /** The configured builder, checked: cwd, redirects, environment. */
-    static Starter builder(List<String> cmd, Options o) {
-        ProcessBuilder pb = new ProcessBuilder(cmd);
+    /**
+     * Checks what can be checked before anything starts: the working directory and a stdin
+     * file.
+     *
+     * @throws IllegalArgumentException naming what is wrong
+     */
+    static void check(Options o) {
         if (o.cwd != null) {
             if (!Files.isDirectory(o.cwd)) {
                 throw new IllegalArgumentException("cwd is not a directory: " + o.cwd);
@@ -123,15 +126,33 @@ public final class Popen implements AutoCloseable {
             if (!Files.isReadable(o.cwd) || !Files.isExecutable(o.cwd)) {
                 throw new IllegalArgumentException("cwd is not readable and searchable: " + o.cwd);
             }
-            pb.directory(o.cwd.toFile());
         }
-        if (o.env != null) {
-            pb.environment().clear();
-            pb.environment().putAll(o.env);
-        }
-        pb.environment().putAll(o.extraEnv);
         if (o.stdin instanceof Redirect.ToFile f && !Files.isReadable(f.path())) {
             throw new IllegalArgumentException("stdin file is not a readable file: " + f.path());
+        }
+    }
+
+    /** The child's environment when the options change it, else null (it inherits this process's). */
+    static java.util.Map<String, String> environment(Options o) {
+        if (o.env == null && o.extraEnv.isEmpty()) {
+            return null;
+        }
+        java.util.Map<String, String> env = new java.util.LinkedHashMap<>(o.env != null ? o.env : System.getenv());
+        env.putAll(o.extraEnv);
+        return env;
+    }
+
+    /** The configured JDK builder (checked): cwd, redirects, environment. */
+    static Starter builder(List<String> cmd, Options o) {
+        check(o);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        if (o.cwd != null) {
+            pb.directory(o.cwd.toFile());
+        }
+        java.util.Map<String, String> env = environment(o);
+        if (env != null) {
+            pb.environment().clear();
+            pb.environment().putAll(env);
         }
         pb.redirectInput(input(o.stdin));
         pb.redirectOutput(output(o.stdout));

@@ -118,8 +118,4 @@ public final class Futex {
         return (int) r;
     }
 
-    /** Links the downcall now (it costs tens of milliseconds in a cold JVM). */
-    public static void link() {
-        Native.SCRATCH.get();
-    }
 }

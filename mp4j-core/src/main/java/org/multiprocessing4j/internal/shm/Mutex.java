@@ -75,11 +75,6 @@ public final class Mutex {
         this.stateAddress = segment.address(offset + STATE);
     }
 
-    /** Initialises a zeroed record (nothing to do: all-zero is "free"). */
-    public static void init(Segment segment, long offset) {
-        // all fields are 0 in a fresh segment
-    }
-
     /** One attempt, no waiting; true when this process now holds the lock. */
     public boolean tryAcquire() {
         if (INT.compareAndSet(mem, at + STATE, 0, Liveness.PID)) {
