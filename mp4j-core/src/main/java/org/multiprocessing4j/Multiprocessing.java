@@ -152,6 +152,36 @@ public final class Multiprocessing {
         return new Array(TypeCode.of(typecode), length, null);
     }
 
+    /** A new {@link SharedInt} with its own lock (a typed {@code Value('i', initial)}). */
+    public static SharedInt sharedInt(int initial) {
+        return new SharedInt(new Value(TypeCode.INT, initial, Boolean.TRUE));
+    }
+
+    /** A new {@link SharedLong} with its own lock (a typed {@code Value('q', initial)}). */
+    public static SharedLong sharedLong(long initial) {
+        return new SharedLong(new Value(TypeCode.LONG_LONG, initial, Boolean.TRUE));
+    }
+
+    /** A new {@link SharedDouble} with its own lock (a typed {@code Value('d', initial)}). */
+    public static SharedDouble sharedDouble(double initial) {
+        return new SharedDouble(new Value(TypeCode.DOUBLE, initial, Boolean.TRUE));
+    }
+
+    /** A new zero-filled {@link SharedIntArray} with its own lock (a typed {@code Array('i', length)}). */
+    public static SharedIntArray sharedIntArray(int length) {
+        return new SharedIntArray(new Array(TypeCode.INT, length, Boolean.TRUE));
+    }
+
+    /** A new zero-filled {@link SharedLongArray} with its own lock (a typed {@code Array('q', length)}). */
+    public static SharedLongArray sharedLongArray(int length) {
+        return new SharedLongArray(new Array(TypeCode.LONG_LONG, length, Boolean.TRUE));
+    }
+
+    /** A new zero-filled {@link SharedDoubleArray} with its own lock (a typed {@code Array('d', length)}). */
+    public static SharedDoubleArray sharedDoubleArray(int length) {
+        return new SharedDoubleArray(new Array(TypeCode.DOUBLE, length, Boolean.TRUE));
+    }
+
     /**
      * The process this code runs in (CPython: {@code current_process()}): the main process, the
      * child's own process object in a child, or the thread's process for the thread start method.

@@ -186,6 +186,21 @@ class SharedObjectsTest {
     }
 
     @Test
+    void typedVariantsOfTheFacade() {
+        SharedInt i = Multiprocessing.sharedInt(41);
+        assertEquals(42, i.incrementAndGet());
+        assertTrue(i.compareAndSet(42, 7));
+        SharedDouble d = Multiprocessing.sharedDouble(0.5);
+        assertEquals(0.5, d.getAndAdd(1.0));
+        SharedLongArray a = Multiprocessing.sharedLongArray(3);
+        a.set(2, Long.MAX_VALUE);
+        assertEquals(Long.MAX_VALUE, a.toArray()[2]);
+        assertEquals(3, Multiprocessing.sharedIntArray(3).length());
+        assertEquals(0.0, Multiprocessing.sharedDoubleArray(2).get(1));
+        assertEquals(0L, Multiprocessing.sharedLong(0).get());
+    }
+
+    @Test
     void lockSemantics() throws InterruptedException {
         Lock lock = ctx.lock();
         assertThrows(IllegalMonitorStateException.class, lock::unlock, "release of an unlocked lock");
