@@ -26,7 +26,9 @@ import org.multiprocessing4j.internal.log.Log;
  *
  * <p>A reserve JVM that was prepared with an older allow-list still works (the RUN frame carries
  * the current one and the child rebuilds its codec) but loses its head start, so
- * {@link #retireStale()} replaces such JVMs when the context prepares.
+ * {@link #retireStale()} replaces such JVMs when the context prepares or the reserve refills; so it
+ * does JVMs prepared before this process first used shared memory, which skipped the
+ * shared-memory warm-up (see {@code SharedWarmup}).
  *
  * <p>If reserve JVMs keep dying before they connect (bad JVM options, no memory), refilling stops
  * after {@value #MAX_FAILURES} failures in a row and starts fall back to the spawn path.
@@ -61,7 +63,8 @@ final class WarmReserve {
     private boolean refillWanted;
     private Thread refiller;
 
-    private record Idle(JvmPopen popen, int generation) {}
+    /** An idle JVM: the codec generation it was prepared with, and whether it warmed up shared memory. */
+    private record Idle(JvmPopen popen, int generation, boolean sharedMemory) {}
 
     WarmReserve(JvmLauncher launcher, int size) {
         this.launcher = launcher;
@@ -118,6 +121,7 @@ final class WarmReserve {
     }
 
     private void refillNow() {
+        retireStale(); // off the start path: the refill thread runs after the delay
         int toStart;
         synchronized (this) {
             if (closed || failuresInARow >= MAX_FAILURES) {
@@ -152,12 +156,13 @@ final class WarmReserve {
         int generation = launcher.codec().generation();
         List<String> names = launcher.codec().registeredNames();
         byte[] rehearsal = launcher.lastPayload(generation);
+        boolean sharedMemory = org.multiprocessing4j.internal.shm.ShmUse.any();
         try {
             Control.send(popen.control(), Control.PREPARE, out -> {
                 ChildSpec.writeRegistry(out, generation, names);
                 out.writeInt(rehearsal.length);
                 out.write(rehearsal);
-                out.writeBoolean(org.multiprocessing4j.internal.shm.ShmUse.any()); // warm up shared memory too
+                out.writeBoolean(sharedMemory); // warm up shared memory too
             });
         } catch (IOException e) {
             popen.kill();
@@ -179,7 +184,7 @@ final class WarmReserve {
                 failuresInARow = 0;
                 keep = !closed;
                 if (keep) {
-                    idle.addLast(new Idle(popen, generation));
+                    idle.addLast(new Idle(popen, generation, sharedMemory));
                     notifyAll();
                 }
             }
@@ -203,12 +208,13 @@ final class WarmReserve {
         }
     }
 
-    /** Replaces idle JVMs prepared with an older allow-list. */
+    /** Replaces idle JVMs prepared with an older allow-list, or without the shared-memory warm-up this process now wants. */
     void retireStale() {
         int generation = launcher.codec().generation();
+        boolean sharedMemory = org.multiprocessing4j.internal.shm.ShmUse.any();
         synchronized (this) {
             idle.removeIf(c -> {
-                if (c.generation() != generation || !c.popen().os().isAlive()) {
+                if (c.generation() != generation || (sharedMemory && !c.sharedMemory()) || !c.popen().os().isAlive()) {
                     c.popen().close(); // the child sees end of stdin and halts
                     return true;
                 }
