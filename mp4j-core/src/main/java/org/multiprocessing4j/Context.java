@@ -103,6 +103,50 @@ public final class Context implements AutoCloseable {
 
     // ---- shared memory and synchronisation (the same objects for every start method) ----
 
+    /**
+     * A new duplex {@link Pipe} (CPython: {@code Pipe()}): both ends send and receive; messages
+     * are encoded with this context's codec.
+     */
+    public Pipe pipe() {
+        return pipe(true);
+    }
+
+    /** A new {@link Pipe}; with {@code duplex} false, {@code conn1} only receives and {@code conn2} only sends (CPython: {@code Pipe(duplex)}). */
+    public Pipe pipe(boolean duplex) {
+        return newPipe(duplex, codec);
+    }
+
+    static Pipe newPipe(boolean duplex, Codec codec) {
+        org.multiprocessing4j.internal.ipc.PipeEnd[] ends =
+                org.multiprocessing4j.internal.ipc.PipeEnd.create(SharedRef.PIPE, duplex, codec);
+        return new Pipe(new Connection(ends[0]), new Connection(ends[1]));
+    }
+
+    /** A new unbounded {@link Queue} (CPython: {@code Queue()}); elements are encoded with this context's codec. */
+    public <E> Queue<E> queue() {
+        return queue(0);
+    }
+
+    /** A new {@link Queue} of at most {@code maxsize} messages, 0 for no limit (CPython: {@code Queue(maxsize)}). */
+    public <E> Queue<E> queue(int maxsize) {
+        return new Queue<>(SharedRef.QUEUE, maxsize, codec);
+    }
+
+    /** A new unbounded {@link JoinableQueue} (CPython: {@code JoinableQueue()}). */
+    public <E> JoinableQueue<E> joinableQueue() {
+        return joinableQueue(0);
+    }
+
+    /** A new {@link JoinableQueue} of at most {@code maxsize} messages, 0 for no limit. */
+    public <E> JoinableQueue<E> joinableQueue(int maxsize) {
+        return new JoinableQueue<>(maxsize, codec);
+    }
+
+    /** A new {@link SimpleQueue} (CPython: {@code SimpleQueue()}). */
+    public <E> SimpleQueue<E> simpleQueue() {
+        return new SimpleQueue<>(codec);
+    }
+
     /** A new {@link Lock} (CPython: {@code ctx.Lock()}). */
     public Lock lock() {
         return new Lock();

@@ -95,6 +95,48 @@ public final class Multiprocessing {
         SHARED_CODEC.register(classes);
     }
 
+    /** The codec of the shared contexts (for handles deserialised outside any payload). */
+    static Codec sharedCodec() {
+        return SHARED_CODEC;
+    }
+
+    // ---- pipes and queues, on the shared contexts' codec ----
+
+    /** A new duplex {@link Pipe} (CPython: {@code multiprocessing.Pipe()}); see {@link Context#pipe()}. */
+    public static Pipe pipe() {
+        return pipe(true);
+    }
+
+    /** A new {@link Pipe}; one-way when {@code duplex} is false (CPython: {@code Pipe(duplex)}). */
+    public static Pipe pipe(boolean duplex) {
+        return Context.newPipe(duplex, SHARED_CODEC);
+    }
+
+    /** A new unbounded {@link Queue} (CPython: {@code multiprocessing.Queue()}). */
+    public static <E> Queue<E> queue() {
+        return queue(0);
+    }
+
+    /** A new {@link Queue} holding at most {@code maxsize} messages, 0 for no limit (CPython: {@code Queue(maxsize)}). */
+    public static <E> Queue<E> queue(int maxsize) {
+        return new Queue<>(SharedRef.QUEUE, maxsize, SHARED_CODEC);
+    }
+
+    /** A new unbounded {@link JoinableQueue} (CPython: {@code multiprocessing.JoinableQueue()}). */
+    public static <E> JoinableQueue<E> joinableQueue() {
+        return joinableQueue(0);
+    }
+
+    /** A new {@link JoinableQueue} holding at most {@code maxsize} messages, 0 for no limit. */
+    public static <E> JoinableQueue<E> joinableQueue(int maxsize) {
+        return new JoinableQueue<>(maxsize, SHARED_CODEC);
+    }
+
+    /** A new {@link SimpleQueue} (CPython: {@code multiprocessing.SimpleQueue()}). */
+    public static <E> SimpleQueue<E> simpleQueue() {
+        return new SimpleQueue<>(SHARED_CODEC);
+    }
+
     // ---- shared memory and synchronisation: the same objects in every context ----
 
     /** A new {@link Lock} (CPython: {@code multiprocessing.Lock()}); see {@link Context#lock()}. */

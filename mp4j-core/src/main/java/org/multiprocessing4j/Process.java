@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.multiprocessing4j.internal.codec.Codec;
+import org.multiprocessing4j.internal.ipc.Transfers;
 import org.multiprocessing4j.internal.log.Log;
 import org.multiprocessing4j.internal.process.ChildSpec;
 import org.multiprocessing4j.internal.process.Popen;
@@ -236,12 +237,19 @@ public class Process implements AutoCloseable, Serializable {
             if (target != null) {
                 codec.register(Codec.declaringClassOf(target, getClass().getClassLoader()));
             }
-            byte[] payload = encodePayload(codec);
-            System.Logger.Level level = Log.stderrLevel();
-            ChildSpec spec = new ChildSpec(context.startMethod().methodName(), name, identity, daemon,
-                    parent.pid(), parent.name, level == null ? "" : level.name(), Log.backendFloor().name(), parent.authkeyRef(),
-                    codec.generation(), codec.registeredNames(), payload);
-            popen = context.launcher().launch(spec);
+            Transfers.begin(); // pipe ends in the payload belong to the child once it exists
+            try {
+                byte[] payload = encodePayload(codec);
+                System.Logger.Level level = Log.stderrLevel();
+                ChildSpec spec = new ChildSpec(context.startMethod().methodName(), name, identity, daemon,
+                        parent.pid(), parent.name, level == null ? "" : level.name(), Log.backendFloor().name(), parent.authkeyRef(),
+                        codec.generation(), codec.registeredNames(), payload);
+                popen = context.launcher().launch(spec);
+            } catch (RuntimeException | Error e) {
+                Transfers.cancel();
+                throw e;
+            }
+            Transfers.handOver(popen.pid());
             parent.children().add(this);
             if (parent.role == Role.MAIN) {
                 ExitFunction.installAtMainThreadEnd();

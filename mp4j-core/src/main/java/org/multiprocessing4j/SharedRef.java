@@ -31,13 +31,17 @@ record SharedRef(int kind, String segment, SharedLock lock, Serializable extra) 
     static final int VALUE = 8;
     static final int ARRAY = 9;
     static final int SHARED_MEMORY = 10;
+    static final int PIPE = 11;
+    static final int QUEUE = 12;
+    static final int JOINABLE_QUEUE = 13;
+    static final int SIMPLE_QUEUE = 14;
 
     /** Detaches segments of handle objects that became unreachable. */
     static final Cleaner CLEANER = Cleaner.create();
 
     SharedRef {
         Objects.requireNonNull(segment, "segment");
-        if (kind < LOCK || kind > SHARED_MEMORY) {
+        if (kind < LOCK || kind > SIMPLE_QUEUE) {
             throw new IllegalArgumentException("unknown shared object kind " + kind);
         }
     }
@@ -53,6 +57,9 @@ record SharedRef(int kind, String segment, SharedLock lock, Serializable extra) 
 
     /** The handle object this ref names, attached in this process. */
     Object resolve() {
+        if (kind >= PIPE && org.multiprocessing4j.internal.codec.Codec.rehearsing()) {
+            return null; // a rehearsal only loads classes: it must not count as a holder of a pipe end
+        }
         return switch (kind) {
             case LOCK -> new Lock(this);
             case RLOCK -> extra instanceof Long offset ? RLock.embedded(this, offset) : new RLock(this);
@@ -64,8 +71,18 @@ record SharedRef(int kind, String segment, SharedLock lock, Serializable extra) 
             case VALUE -> new Value(this);
             case ARRAY -> new Array(this);
             case SHARED_MEMORY -> new SharedMemory(this);
+            case PIPE -> Connection.resolve(this, messageCodec());
+            case QUEUE -> new Queue<>(this, messageCodec());
+            case JOINABLE_QUEUE -> new JoinableQueue<>(this, messageCodec());
+            case SIMPLE_QUEUE -> new SimpleQueue<>(this, messageCodec());
             default -> throw new IllegalStateException("unknown shared object kind " + kind);
         };
+    }
+
+    /** The codec for the messages of a queue or pipe arriving here: that of the payload it arrived in. */
+    private static org.multiprocessing4j.internal.codec.Codec messageCodec() {
+        org.multiprocessing4j.internal.codec.Codec c = org.multiprocessing4j.internal.codec.Codec.decoding();
+        return c != null ? c : Multiprocessing.sharedCodec();
     }
 
     /** Counts {@code owner} as a user of {@code segment} until {@code owner} becomes unreachable. */

@@ -53,7 +53,8 @@ final class BootstrapFormat {
             "org.multiprocessing4j.Lock", "org.multiprocessing4j.RLock", "org.multiprocessing4j.Semaphore",
             "org.multiprocessing4j.BoundedSemaphore", "org.multiprocessing4j.Event", "org.multiprocessing4j.Condition",
             "org.multiprocessing4j.Barrier", "org.multiprocessing4j.Value", "org.multiprocessing4j.Array",
-            "org.multiprocessing4j.SharedMemory",
+            "org.multiprocessing4j.SharedMemory", "org.multiprocessing4j.Connection", "org.multiprocessing4j.Queue",
+            "org.multiprocessing4j.JoinableQueue", "org.multiprocessing4j.SimpleQueue",
             // typed views: their one field is a Value or Array handle, checked by their readObject
             "org.multiprocessing4j.SharedInt", "org.multiprocessing4j.SharedLong", "org.multiprocessing4j.SharedDouble",
             "org.multiprocessing4j.SharedIntArray", "org.multiprocessing4j.SharedLongArray",

@@ -51,6 +51,8 @@ import org.multiprocessing4j.SerializationException;
  * Fory instance under a lock (the process layer is not a hot path; queues bring their own).
  */
 public final class Codec {
+    private static final ThreadLocal<Codec> DECODING = new ThreadLocal<>();
+    private static final ThreadLocal<Boolean> REHEARSING = ThreadLocal.withInitial(() -> false);
     private static final Pattern NOT_REGISTERED =
             Pattern.compile("(?:[Cc]lass|[Tt]ype) ([\\w$.\\[\\]]+) is not registered");
 
@@ -177,12 +179,18 @@ public final class Codec {
 
     /** Deserialises what {@link #encodeProcess} made, refusing classes outside the allow-list. */
     public Object decodeProcess(byte[] payload) {
-        return BootstrapFormat.decode(payload, 0, this);
+        return decodeProcess(payload, 0);
     }
 
     /** As {@link #decodeProcess(byte[])}, for bytes starting at {@code offset}. */
     public Object decodeProcess(byte[] payload, int offset) {
-        return BootstrapFormat.decode(payload, offset, this);
+        Codec outer = DECODING.get();
+        DECODING.set(this);
+        try {
+            return BootstrapFormat.decode(payload, offset, this);
+        } finally {
+            DECODING.set(outer);
+        }
     }
 
     /** A target and the values it is called with. */
@@ -205,7 +213,40 @@ public final class Codec {
      * its declaring class, which must be on the allow-list.
      */
     public Call decodeCall(byte[] bytes, int offset) {
-        return CallFormat.decode(bytes, offset, this);
+        Codec outer = DECODING.get();
+        DECODING.set(this);
+        try {
+            return CallFormat.decode(bytes, offset, this);
+        } finally {
+            DECODING.set(outer);
+        }
+    }
+
+    /**
+     * The codec decoding on this thread now, or null: handles that carry messages (queues, pipe
+     * ends) deserialised as part of a payload take the codec of the payload they arrived in.
+     */
+    public static Codec decoding() {
+        return DECODING.get();
+    }
+
+    /**
+     * Runs a decode whose result is thrown away (a warm JVM's rehearsal, AOT training): handles
+     * met on the way do not attach their shared memory or count as users of a pipe end.
+     */
+    public static <T> T rehearse(java.util.function.Supplier<T> decode) {
+        boolean outer = REHEARSING.get();
+        REHEARSING.set(true);
+        try {
+            return decode.get();
+        } finally {
+            REHEARSING.set(outer);
+        }
+    }
+
+    /** True inside {@link #rehearse}. */
+    public static boolean rehearsing() {
+        return REHEARSING.get();
     }
 
     /** The registered class names in registration order (for a child to rebuild this codec). */
@@ -266,6 +307,8 @@ public final class Codec {
                         + " (fingerprint %016x, here %016x); every process must register the same classes in the same order",
                         writer, fingerprint), null, null);
             }
+            Codec outer = DECODING.get();
+            DECODING.set(this);
             try {
                 return f.deserialize(buf);
             } catch (RuntimeException | StackOverflowError e) {
@@ -273,6 +316,8 @@ public final class Codec {
                 throw new SerializationException("cannot deserialise "
                         + (offending != null ? "class " + offending : "payload of " + bytes.length + " bytes")
                         + " [" + rootMessage(e) + "]", offending, e);
+            } finally {
+                DECODING.set(outer);
             }
         }
     }

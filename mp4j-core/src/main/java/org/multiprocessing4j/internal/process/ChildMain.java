@@ -98,7 +98,8 @@ public final class ChildMain {
                 warmUp(loader, in.readBoolean());
                 if (rehearsal.length > 0) {
                     try {
-                        ProcessAccess.get().decodePayload(codec, rehearsal); // see WarmReserve: load what the next RUN will need
+                        Codec finalCodec = codec;
+                        Codec.rehearse(() -> ProcessAccess.get().decodePayload(finalCodec, rehearsal)); // see WarmReserve: load what the next RUN will need
                     } catch (RuntimeException e) {
                         // a rehearsal is an optimisation only
                     }
@@ -210,7 +211,7 @@ public final class ChildMain {
         if (bytes.length > 0) {
             try {
                 ChildSpec spec = ChildSpec.readFrom(new DataInputStream(new ByteArrayInputStream(bytes)));
-                ProcessAccess.get().decodePayload(Codec.fromRegistry(spec.registry(), spec.generation(), loader), spec.payload());
+                Codec.rehearse(() -> ProcessAccess.get().decodePayload(Codec.fromRegistry(spec.registry(), spec.generation(), loader), spec.payload()));
             } catch (IOException | RuntimeException e) {
                 // the sample is an optimisation only
             }

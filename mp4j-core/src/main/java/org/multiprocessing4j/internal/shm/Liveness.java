@@ -22,7 +22,7 @@ public final class Liveness {
     private Liveness() {}
 
     /** The start time of {@code pid}, or -1 when there is no such living process (absent, zombie). */
-    static long startOf(int pid) {
+    public static long startOf(int pid) {
         String stat;
         try {
             stat = Files.readString(Path.of("/proc/" + pid + "/stat"));

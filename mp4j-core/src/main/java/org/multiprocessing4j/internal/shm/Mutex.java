@@ -202,6 +202,11 @@ public final class Mutex {
         return (int) INT.getVolatile(mem, at + STATE) & PID_MASK;
     }
 
+    /** The start time of the holder (see {@link Liveness}); meaningful while {@link #ownerPid()} is not 0. */
+    public long ownerStart() {
+        return (long) LONG.getAcquire(mem, at + OWNER_START);
+    }
+
     /** True when this process holds the lock. */
     public boolean heldByThisProcess() {
         return ownerPid() == Liveness.PID;

@@ -1,0 +1,803 @@
+package org.multiprocessing4j.internal.ipc;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+import java.util.function.BooleanSupplier;
+import org.multiprocessing4j.internal.shm.Futex;
+import org.multiprocessing4j.internal.shm.Liveness;
+import org.multiprocessing4j.internal.shm.Mutex;
+import org.multiprocessing4j.internal.shm.Pages;
+import org.multiprocessing4j.internal.shm.Segment;
+import org.multiprocessing4j.internal.shm.Waits;
+
+/**
+ * A multi-producer, multi-consumer ring of variable-size messages in shared memory: the one data
+ * path of {@code Pipe} and the queues.
+ *
+ * <h2>Two locks, one ring</h2>
+ * Producers take the <em>producer</em> {@link Mutex} to write, consumers the <em>consumer</em>
+ * mutex to read: between the two lock holders the ring is single-producer single-consumer
+ * (Michael and Scott's two-lock queue, on a byte ring). One producer and one consumer never
+ * contend for a lock, and both locks are robust: a process killed while holding one is replaced
+ * within a wait slice (see {@link Mutex}), and the intent records below let its successor finish
+ * or undo what it was doing.
+ *
+ * <h2>Control block layout (offsets from {@code base}; 512 bytes)</h2>
+ * <pre>
+ *  offset field                 written by                 access
+ *    0    producer mutex (32)   producers                  see Mutex
+ *   64    tail long             producer holder            setVolatile (publishes records); getAcquire by consumers.
+ *                                                          Its low 32 bits are the futex word consumers sleep on.
+ *   72    putSeq long           producer holder            setRelease; messages put (complete ones)
+ *   80    putIntentSeq long     producer holder            plain, then cleared with setRelease (0: none)
+ *   88    putIntentTail long    producer holder            plain
+ *   96    producerSleepers int  producers waiting for room getAndAdd (volatile)
+ *  128    consumer mutex (32)   consumers                  see Mutex
+ *  192    head long             consumer holder            setVolatile (frees room); getAcquire by producers.
+ *                                                          Its low 32 bits are the futex word producers sleep on.
+ *  200    takeSeq long          consumer holder            setRelease; messages taken
+ *  208    takeIntentSeq long    consumer holder            plain, then cleared with setRelease (0: none)
+ *  216    takeIntentHead long   consumer holder            plain
+ *  224    consumerSleepers int  consumers waiting for data getAndAdd (volatile)
+ *  232    givenBack long        consumer holder            plain: pages below this position were freed
+ *  256    capacity long         creator                    plain, before the segment is shared
+ *  264    maxMessages long      creator                    plain (0: no limit on the number of messages)
+ *  272    flags int             creator                    plain ({@link #GIVE_BACK})
+ *  320    doneSeq long          JoinableQueue.taskDone     CAS
+ *  328    joinWord int          taskDone when nothing is unfinished   getAndAdd; the futex word of join()
+ *  332    joinSleepers int      threads in join()          getAndAdd
+ * </pre>
+ * Fields written by producers and by consumers live on separate 64-byte lines.
+ *
+ * <h2>Records</h2>
+ * The data area ({@code capacity} bytes, a power of two, page-aligned) holds records at positions
+ * {@code head <= p < tail} (positions grow without wrapping; the index is {@code p & (capacity-1)}).
+ * A record is an 8-byte header, {@code int length, int flags}, and {@code length} bytes, padded to
+ * a multiple of 8; it never wraps: when it does not fit before the end, a {@link #PAD} record fills
+ * the rest. A message of more than {@link #maxChunk()} bytes is written in chunks, FIRST (whose
+ * first 8 bytes give the message's total length), then MIDDLE chunks and a LAST one, each published
+ * as soon as it is written, so that a message far larger than the ring streams through it while
+ * the consumer reads.
+ *
+ * <h2>Memory ordering</h2>
+ * A producer writes a record's bytes and header with plain stores, then stores {@code tail} with
+ * volatile semantics; a consumer loads {@code tail} (acquire) before reading records below it. A
+ * consumer reads records, then stores {@code head} (volatile); a producer loads {@code head}
+ * (acquire) before overwriting anything below {@code head + capacity}. After publishing, each side
+ * reads the other side's sleeper count (a volatile load after a volatile store: sequentially
+ * consistent), and a waiter increments its sleeper count before it re-checks and sleeps on the
+ * futex word it read: no lost wake-up, no system call when nobody sleeps.
+ *
+ * <h2>Death of a lock holder</h2>
+ * A complete message becomes visible with a single store ({@code tail}), and is consumed with a
+ * single store ({@code head}); a producer killed before that store leaves nothing visible, a
+ * consumer killed before it leaves the message in the ring for the next consumer. The counters
+ * {@code putSeq}/{@code takeSeq} (for {@code qsize}) are kept exact through intents: the holder
+ * writes {@code intent = (seq + 1, new position)} before it stores the counter and the position, and
+ * clears it after; a successor that takes the lock over from a dead holder completes the counter
+ * when the position was published, or rolls it back when not. A producer killed in the middle of
+ * a chunked message leaves FIRST and MIDDLE chunks without a LAST: the consumer drops them when it
+ * sees the next FIRST or finds the producer lock free or its holder dead. A consumer killed in the
+ * middle of a chunked message loses that message (its first chunks are gone); the remaining chunks
+ * are skipped.
+ *
+ * <h2>Giving memory back</h2>
+ * Queue rings are large and sparse (their file is as big as the capacity, but only touched pages
+ * take memory). With {@link #GIVE_BACK} the consumer frees each {@link #GIVE_BACK_UNIT} of data
+ * area it has consumed ({@code madvise(MADV_REMOVE)}, before it publishes the new {@code head}),
+ * and producers keep one unit free, so they never write into a unit while it is being freed.
+ */
+public final class Ring {
+    /** Bytes of the control block. */
+    public static final int CONTROL_BYTES = 512;
+    /** Flag: free consumed pages (sparse queue rings). */
+    public static final int GIVE_BACK = 1;
+    /** Granularity of giving memory back. */
+    static final long GIVE_BACK_UNIT = 1 << 20;
+
+    /** Record flags. */
+    static final int FIRST = 1;
+    static final int LAST = 2;
+    static final int PAD = 4;
+    /** Record flag for callers: the message is raw bytes ({@code sendBytes}), not an encoded object. */
+    public static final int RAW = 8;
+    static final int TOMBSTONE = 16;
+    private static final int HEADER = 8;
+
+    private static final long PRODUCER_LOCK = 0;
+    private static final long TAIL = 64;
+    private static final long PUT_SEQ = 72;
+    private static final long PUT_INTENT_SEQ = 80;
+    private static final long PUT_INTENT_TAIL = 88;
+    private static final long PRODUCER_SLEEPERS = 96;
+    private static final long CONSUMER_LOCK = 128;
+    private static final long HEAD = 192;
+    private static final long TAKE_SEQ = 200;
+    private static final long TAKE_INTENT_SEQ = 208;
+    private static final long TAKE_INTENT_HEAD = 216;
+    private static final long CONSUMER_SLEEPERS = 224;
+    private static final long GIVEN_BACK = 232;
+    private static final long CAPACITY = 256;
+    private static final long MAX_MESSAGES = 264;
+    private static final long FLAGS = 272;
+    private static final long DONE_SEQ = 320;
+    private static final long JOIN_WORD = 328;
+    private static final long JOIN_SLEEPERS = 332;
+
+    private static final VarHandle INT = JAVA_INT.varHandle();
+    private static final VarHandle LONG = JAVA_LONG.varHandle();
+
+    /** Returned by {@link #take} when the deadline passed. */
+    public static final Object TIMED_OUT = new Object();
+
+    /** Writes a message's bytes into the ring. */
+    public interface Source {
+        /** Copies {@code length} bytes of the message, from its byte {@code from}, to {@code dst} at {@code at}. */
+        void copyTo(MemorySegment dst, long at, long from, int length);
+    }
+
+    /** Reads one whole message. */
+    public interface Sink<T> {
+        /**
+         * Called with the message's total length before anything of it is taken; throwing leaves
+         * the message in the ring (a receive buffer that is too small).
+         */
+        default void check(long length) {}
+
+        /** Builds the result from {@code length} bytes at {@code at} of {@code src}; {@code flags} are the caller's flags. */
+        T read(MemorySegment src, long at, int length, int flags);
+    }
+
+    /** With {@code consume} false: the length of the next message (its total length when chunked). */
+    public static final Sink<Long> LENGTH = (src, at, length, flags) -> (long) length;
+
+    /** The other side has gone (a pipe's last reader or writer closed or died). */
+    public static final class PeerGone extends Exception {
+        PeerGone() {
+            super(null, null, false, false);
+        }
+    }
+
+    private final MemorySegment mem;
+    private final long base;
+    private final long data;
+    private final long dataAddress;
+    private final long capacity;
+    private final long mask;
+    private final long usable;
+    private final long maxMessages;
+    private final boolean giveBack;
+    private final int maxChunk;
+    private final Mutex producerLock;
+    private final Mutex consumerLock;
+    private final long tailAddress;
+    private final long headAddress;
+    private final long joinAddress;
+    /** A producer's last view of head (a lower bound: head only grows). Producer-lock holders only. */
+    private long cachedHead;
+
+    private Ring(Segment s, long base, long dataOffset) {
+        this.mem = s.payload();
+        this.base = base;
+        this.data = dataOffset;
+        this.dataAddress = s.address(dataOffset);
+        this.capacity = mem.get(JAVA_LONG, base + CAPACITY);
+        this.maxMessages = mem.get(JAVA_LONG, base + MAX_MESSAGES);
+        this.giveBack = (mem.get(JAVA_INT, base + FLAGS) & GIVE_BACK) != 0;
+        if (Long.bitCount(capacity) != 1 || capacity < 4096 || dataOffset + capacity > mem.byteSize()) {
+            throw new IllegalStateException("corrupt ring (capacity " + capacity + ") in " + s);
+        }
+        this.mask = capacity - 1;
+        this.usable = giveBack ? capacity - GIVE_BACK_UNIT : capacity;
+        this.maxChunk = (int) Math.min(capacity / 4 - HEADER, Integer.MAX_VALUE - 64);
+        this.producerLock = new Mutex(s, base + PRODUCER_LOCK);
+        this.consumerLock = new Mutex(s, base + CONSUMER_LOCK);
+        this.tailAddress = s.address(base + TAIL);
+        this.headAddress = s.address(base + HEAD);
+        this.joinAddress = s.address(base + JOIN_WORD);
+    }
+
+    /** Writes a fresh ring's control block (the segment is zeroed and not yet shared). */
+    public static Ring create(Segment s, long base, long dataOffset, long capacity, long maxMessages, int flags) {
+        if (Long.bitCount(capacity) != 1 || (flags & GIVE_BACK) != 0 && capacity < 4 * GIVE_BACK_UNIT) {
+            throw new IllegalArgumentException("ring capacity must be a power of two (at least 4 MiB when giving back), got " + capacity);
+        }
+        if ((s.address(dataOffset) % Pages.SIZE) != 0) {
+            throw new IllegalArgumentException("ring data must be page-aligned");
+        }
+        MemorySegment m = s.payload();
+        m.set(JAVA_LONG, base + CAPACITY, capacity);
+        m.set(JAVA_LONG, base + MAX_MESSAGES, maxMessages);
+        m.set(JAVA_INT, base + FLAGS, flags);
+        return new Ring(s, base, dataOffset);
+    }
+
+    /** The ring whose control block is at {@code base} of an attached segment. */
+    public static Ring attach(Segment s, long base, long dataOffset) {
+        return new Ring(s, base, dataOffset);
+    }
+
+    /** The largest record payload; longer messages are chunked. */
+    public int maxChunk() {
+        return maxChunk;
+    }
+
+    // ------------------------------------------------------------------ producer side
+
+    /**
+     * Writes one message of {@code length} bytes. Waits for room (and, with a message limit, for
+     * the number of messages to drop below it) until {@code deadline} ({@link System#nanoTime()};
+     * {@link Long#MAX_VALUE}: no limit). Once the first chunk of a long message is written the
+     * rest is written whatever the deadline, unless the readers go.
+     *
+     * @param flags the caller's flags ({@link #RAW}), kept with the message
+     * @param readersGone checked while waiting for room (null: never)
+     * @return false when the deadline passed and nothing was written
+     * @throws PeerGone when {@code readersGone} says so while waiting
+     */
+    public boolean put(Source src, long length, int flags, long deadline, boolean interruptible,
+            BooleanSupplier readersGone) throws InterruptedException, PeerGone {
+        if (!producerLock.acquire(lockWait(deadline), interruptible)) { // see take
+            return false;
+        }
+        try {
+            if (producerLock.tookOver()) {
+                repairProducer();
+            }
+            if (maxMessages > 0 && !awaitBelowLimit(deadline, interruptible, readersGone)) {
+                return false;
+            }
+            long seq = (long) LONG.getVolatile(mem, base + PUT_SEQ);
+            if (length <= maxChunk) {
+                int r = recordSize(length);
+                long t = (long) LONG.getVolatile(mem, base + TAIL);
+                long at = reserve(t, r, deadline, interruptible, readersGone);
+                if (at < 0) {
+                    return false;
+                }
+                long idx = at & mask;
+                src.copyTo(mem, data + idx + HEADER, 0, (int) length);
+                mem.set(JAVA_LONG, data + idx, header((int) length, flags | FIRST | LAST));
+                commitPut(seq, at + r);
+                return true;
+            }
+            // chunked: FIRST carries the total length in its first 8 bytes
+            long sent = 0;
+            boolean first = true;
+            while (first || sent < length) {
+                int n = (int) Math.min(length - sent, maxChunk - (first ? 8 : 0));
+                int payload = n + (first ? 8 : 0);
+                int r = recordSize(payload);
+                long t = (long) LONG.getVolatile(mem, base + TAIL);
+                long at = reserve(t, r, first ? deadline : Long.MAX_VALUE, first && interruptible, readersGone);
+                if (at < 0) {
+                    return false; // only possible before the first chunk
+                }
+                long idx = at & mask;
+                long p = data + idx + HEADER;
+                if (first) {
+                    mem.set(JAVA_LONG, p, length);
+                    p += 8;
+                }
+                src.copyTo(mem, p, sent, n);
+                sent += n;
+                boolean last = sent == length;
+                mem.set(JAVA_LONG, data + idx, header(payload, flags | (first ? FIRST : 0) | (last ? LAST : 0)));
+                if (last) {
+                    commitPut(seq, at + r);
+                } else {
+                    publishTail(at + r);
+                }
+                first = false;
+            }
+            return true;
+        } finally {
+            producerLock.release();
+        }
+    }
+
+    private static long header(int length, int flags) {
+        return (length & 0xFFFFFFFFL) | ((long) flags << 32);
+    }
+
+    private static int recordSize(long payload) {
+        return (int) ((HEADER + payload + 7) & ~7L);
+    }
+
+    /**
+     * Waits for room for a record of {@code r} bytes at {@code t} (plus a pad to the end when it
+     * would wrap), writes the pad, and returns the record's position; -1 when the deadline passed.
+     */
+    private long reserve(long t, int r, long deadline, boolean interruptible, BooleanSupplier readersGone)
+            throws InterruptedException, PeerGone {
+        long idx = t & mask;
+        long pad = idx + r > capacity ? capacity - idx : 0;
+        long need = pad + r;
+        if (t + need - cachedHead > usable) {
+            cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
+            if (t + need - cachedHead > usable && !awaitRoom(t + need - usable, deadline, interruptible, readersGone)) {
+                return -1;
+            }
+        }
+        if (pad > 0) {
+            mem.set(JAVA_LONG, data + idx, header((int) (pad - HEADER), PAD));
+        }
+        return t + pad;
+    }
+
+    /** Waits until {@code head >= minHead}; false when the deadline passed. */
+    private boolean awaitRoom(long minHead, long deadline, boolean interruptible, BooleanSupplier readersGone)
+            throws InterruptedException, PeerGone {
+        int attempt = 0;
+        long spinStart = System.nanoTime();
+        for (;;) {
+            long h = (long) LONG.getAcquire(mem, base + HEAD);
+            if (h >= minHead) {
+                cachedHead = h;
+                return true;
+            }
+            if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
+                continue;
+            }
+            spinStart = 0;
+            if (!sleep(base + PRODUCER_SLEEPERS, headAddress, (int) h, base + HEAD, h, deadline, interruptible, readersGone)) {
+                return false;
+            }
+        }
+    }
+
+    private boolean awaitBelowLimit(long deadline, boolean interruptible, BooleanSupplier readersGone)
+            throws InterruptedException, PeerGone {
+        int attempt = 0;
+        long spinStart = System.nanoTime();
+        for (;;) {
+            long h = (long) LONG.getVolatile(mem, base + HEAD); // takeSeq is stored before head: see commitTake
+            long taken = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
+            if ((long) LONG.getVolatile(mem, base + PUT_SEQ) - taken < maxMessages) {
+                return true;
+            }
+            if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
+                continue;
+            }
+            spinStart = 0;
+            if (!sleep(base + PRODUCER_SLEEPERS, headAddress, (int) h, base + HEAD, h, deadline, interruptible, readersGone)) {
+                return false;
+            }
+        }
+    }
+
+    private void commitPut(long seq, long newTail) {
+        mem.set(JAVA_LONG, base + PUT_INTENT_TAIL, newTail);
+        mem.set(JAVA_LONG, base + PUT_INTENT_SEQ, seq + 1);
+        LONG.setRelease(mem, base + PUT_SEQ, seq + 1);
+        publishTail(newTail);
+        LONG.setRelease(mem, base + PUT_INTENT_SEQ, 0L);
+    }
+
+    private void publishTail(long newTail) {
+        LONG.setVolatile(mem, base + TAIL, newTail);
+        if ((int) INT.getVolatile(mem, base + CONSUMER_SLEEPERS) > 0) {
+            Futex.wake(tailAddress, Integer.MAX_VALUE);
+        }
+    }
+
+    private void repairProducer() {
+        long intent = mem.get(JAVA_LONG, base + PUT_INTENT_SEQ);
+        if (intent != 0) {
+            boolean published = (long) LONG.getVolatile(mem, base + TAIL) == mem.get(JAVA_LONG, base + PUT_INTENT_TAIL);
+            LONG.setRelease(mem, base + PUT_SEQ, published ? intent : intent - 1);
+            LONG.setRelease(mem, base + PUT_INTENT_SEQ, 0L);
+        }
+    }
+
+    // ------------------------------------------------------------------ consumer side
+
+    /**
+     * Takes (or, with {@code consume} false, reads without taking) the next message, waiting until
+     * {@code deadline}.
+     *
+     * @param writersGone checked while the ring is empty (null: never); when it says so and the
+     *     ring holds no complete message, {@link PeerGone} is thrown
+     * @return what {@code sink} made of the message, or {@link #TIMED_OUT}
+     */
+    public Object take(Sink<?> sink, boolean consume, long deadline, boolean interruptible, BooleanSupplier writersGone)
+            throws InterruptedException, PeerGone {
+        for (;;) {
+            if (!awaitData(deadline, interruptible, writersGone)) {
+                return TIMED_OUT;
+            }
+            // a message is there: wait for the lock even past the deadline, for a while (a taker
+            // holds it for microseconds; one that died is replaced after a slice)
+            if (!consumerLock.acquire(lockWait(deadline), interruptible)) {
+                return TIMED_OUT;
+            }
+            Object r;
+            try {
+                if (consumerLock.tookOver()) {
+                    repairConsumer();
+                }
+                r = takeLocked(sink, consume, writersGone);
+            } finally {
+                consumerLock.release();
+            }
+            if (r != TIMED_OUT) {
+                return r;
+            }
+            // no complete message after all (another consumer was first): wait again
+        }
+    }
+
+    /** Under the consumer lock: the next message, or TIMED_OUT when there is none now. */
+    private Object takeLocked(Sink<?> sink, boolean consume, BooleanSupplier writersGone)
+            throws InterruptedException, PeerGone {
+        long h0 = (long) LONG.getVolatile(mem, base + HEAD);
+        long h = h0;
+        long t = (long) LONG.getAcquire(mem, base + TAIL);
+        while (h < t) {
+            long idx = h & mask;
+            long hdr = mem.get(JAVA_LONG, data + idx);
+            int len = (int) hdr;
+            int flags = (int) (hdr >>> 32);
+            int r = recordSize(len & 0xFFFFFFFFL);
+            if ((flags & (PAD | TOMBSTONE)) != 0 || (flags & FIRST) == 0) {
+                h += r; // padding, a removed message, or the rest of a message whose consumer died
+                continue;
+            }
+            if ((flags & LAST) != 0) {
+                sink.check(len);
+                Object result = sink.read(mem, data + idx + HEADER, len, flags & ~(FIRST | LAST));
+                if (consume) {
+                    commitTake(h + r);
+                } else if (h != h0) {
+                    advanceHead(h); // drop the skipped records
+                }
+                return result;
+            }
+            long total = mem.get(JAVA_LONG, data + idx + HEADER);
+            sink.check(total);
+            if (!consume) {
+                if (h != h0) {
+                    advanceHead(h);
+                }
+                if (sink == LENGTH) {
+                    return total;
+                }
+                throw new IllegalStateException("cannot peek at a message of more than " + maxChunk + " bytes");
+            }
+            return takeChunked(sink, h, writersGone);
+        }
+        if (h != h0) {
+            advanceHead(h);
+        }
+        return TIMED_OUT;
+    }
+
+    /** Reads the chunks of a long message starting with the FIRST record at {@code h}. */
+    private Object takeChunked(Sink<?> sink, long h, BooleanSupplier writersGone) throws InterruptedException, PeerGone {
+        long idx = h & mask;
+        long hdr = mem.get(JAVA_LONG, data + idx);
+        int flags = (int) (hdr >>> 32) & ~(FIRST | LAST);
+        long total = mem.get(JAVA_LONG, data + idx + HEADER);
+        if (total > Integer.MAX_VALUE - 16 || total < 0) {
+            throw new IllegalStateException("message of " + total + " bytes cannot be received into a Java array");
+        }
+        byte[] buf = new byte[(int) total];
+        MemorySegment whole = MemorySegment.ofArray(buf);
+        int n = (int) hdr - 8;
+        MemorySegment.copy(mem, data + idx + HEADER + 8, whole, 0, n);
+        long got = n;
+        h += recordSize((int) hdr & 0xFFFFFFFFL);
+        advanceHead(h); // let the producer go on
+        boolean interrupted = false;
+        try {
+            while (got < total) {
+                long t = (long) LONG.getAcquire(mem, base + TAIL);
+                if (h == t) {
+                    try {
+                        if (!awaitChunk(h, writersGone)) {
+                            return TIMED_OUT; // the producer died in the middle: the message is dropped
+                        }
+                    } catch (InterruptedException e) {
+                        interrupted = true; // a message half taken is finished first
+                    }
+                    continue;
+                }
+                idx = h & mask;
+                hdr = mem.get(JAVA_LONG, data + idx);
+                int f = (int) (hdr >>> 32);
+                int len = (int) hdr;
+                if ((f & PAD) != 0) {
+                    h += recordSize(len & 0xFFFFFFFFL);
+                    advanceHead(h);
+                    continue;
+                }
+                if ((f & FIRST) != 0) {
+                    return TIMED_OUT; // a new message: the producer of ours died; leave this one for the next take
+                }
+                MemorySegment.copy(mem, data + idx + HEADER, whole, got, len);
+                got += len;
+                h += recordSize(len & 0xFFFFFFFFL);
+                if (got < total) {
+                    advanceHead(h);
+                }
+            }
+            Object result = sink.read(whole, 0, (int) total, flags);
+            commitTake(h);
+            return result;
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Waits for the next chunk at {@code h}; false when its producer is gone (lock free or holder dead). */
+    private boolean awaitChunk(long h, BooleanSupplier writersGone) throws InterruptedException, PeerGone {
+        int attempt = 0;
+        long spinStart = System.nanoTime();
+        for (;;) {
+            if ((long) LONG.getAcquire(mem, base + TAIL) != h) {
+                return true;
+            }
+            if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
+                continue;
+            }
+            spinStart = 0;
+            if (!producerAlive()) {
+                return (long) LONG.getAcquire(mem, base + TAIL) != h;
+            }
+            sleep(base + CONSUMER_SLEEPERS, tailAddress, (int) h, base + TAIL, h, Long.MAX_VALUE, false, null);
+        }
+    }
+
+    /** True when the producer lock is held by a living process. */
+    private boolean producerAlive() {
+        int pid = producerLock.ownerPid();
+        return pid != 0 && (pid == Liveness.PID || Liveness.isAlive(pid, producerLock.ownerStart()));
+    }
+
+    private void commitTake(long newHead) {
+        long seq = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
+        mem.set(JAVA_LONG, base + TAKE_INTENT_HEAD, newHead);
+        mem.set(JAVA_LONG, base + TAKE_INTENT_SEQ, seq + 1);
+        LONG.setRelease(mem, base + TAKE_SEQ, seq + 1);
+        advanceHead(newHead);
+        LONG.setRelease(mem, base + TAKE_INTENT_SEQ, 0L);
+    }
+
+    private void advanceHead(long newHead) {
+        if (giveBack) {
+            giveBack(newHead);
+        }
+        LONG.setVolatile(mem, base + HEAD, newHead);
+        if ((int) INT.getVolatile(mem, base + PRODUCER_SLEEPERS) > 0) {
+            Futex.wake(headAddress, Integer.MAX_VALUE);
+        }
+    }
+
+    /** Frees the whole units below {@code newHead} not freed yet (before head is published: see the class comment). */
+    private void giveBack(long newHead) {
+        long from = mem.get(JAVA_LONG, base + GIVEN_BACK);
+        long to = newHead & -GIVE_BACK_UNIT;
+        if (to <= from) {
+            return;
+        }
+        if (to - from >= capacity) {
+            from = to - capacity;
+        }
+        for (long u = from; u < to; u += GIVE_BACK_UNIT) {
+            Pages.remove(dataAddress + (u & mask), GIVE_BACK_UNIT);
+        }
+        mem.set(JAVA_LONG, base + GIVEN_BACK, to);
+    }
+
+    private void repairConsumer() {
+        long intent = mem.get(JAVA_LONG, base + TAKE_INTENT_SEQ);
+        if (intent != 0) {
+            boolean published = (long) LONG.getVolatile(mem, base + HEAD) == mem.get(JAVA_LONG, base + TAKE_INTENT_HEAD);
+            LONG.setRelease(mem, base + TAKE_SEQ, published ? intent : intent - 1);
+            LONG.setRelease(mem, base + TAKE_INTENT_SEQ, 0L);
+        }
+    }
+
+    /**
+     * Waits until the ring holds a record; false when the deadline passed.
+     *
+     * @throws PeerGone when the ring is empty and {@code writersGone} says so
+     */
+    public boolean awaitData(long deadline, boolean interruptible, BooleanSupplier writersGone)
+            throws InterruptedException, PeerGone {
+        int attempt = 0;
+        long spinStart = System.nanoTime();
+        for (;;) {
+            long t = (long) LONG.getAcquire(mem, base + TAIL);
+            if (t != (long) LONG.getAcquire(mem, base + HEAD)) {
+                return true;
+            }
+            if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
+                continue;
+            }
+            spinStart = 0;
+            if (!sleep(base + CONSUMER_SLEEPERS, tailAddress, (int) t, base + TAIL, t, deadline, interruptible, writersGone)) {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * One sleep of at most a slice on a futex word, after announcing it in {@code sleepers}.
+     * Between slices: interrupts, the deadline and the peer check.
+     *
+     * @return false when the deadline passed
+     */
+    private boolean sleep(long sleepers, long wordAddress, int expected, long field, long seen, long deadline,
+            boolean interruptible, BooleanSupplier peerGone) throws InterruptedException, PeerGone {
+        if (interruptible && Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (peerGone != null && peerGone.getAsBoolean() && (long) LONG.getVolatile(mem, field) == seen) {
+            throw new PeerGone(); // before the deadline: a poll with no time left still sees the end
+        }
+        long remaining = deadline - System.nanoTime();
+        if (remaining <= 0) {
+            return false;
+        }
+        INT.getAndAdd(mem, sleepers, 1);
+        try {
+            if ((long) LONG.getVolatile(mem, field) == seen) {
+                Futex.await(wordAddress, expected, Math.min(Waits.SLICE_NANOS, remaining));
+            }
+        } finally {
+            INT.getAndAdd(mem, sleepers, -1);
+        }
+        return true;
+    }
+
+    /** Wakes every thread sleeping for data or room (a peer closed: they re-check it). */
+    public void wakeAll() {
+        Futex.wake(tailAddress, Integer.MAX_VALUE);
+        Futex.wake(headAddress, Integer.MAX_VALUE);
+    }
+
+    /**
+     * How long to wait for a side's lock: until the deadline, but at least three wait slices, so
+     * that a non-blocking call is not turned away by a holder that is about to release, nor by one
+     * that died holding the lock (taken over after a slice, see Mutex).
+     */
+    private static long lockWait(long deadline) {
+        if (deadline == Long.MAX_VALUE) {
+            return -1;
+        }
+        return Math.max(3 * Waits.SLICE_NANOS, deadline - System.nanoTime());
+    }
+
+    // ------------------------------------------------------------------ whole-ring views
+
+    /** Messages put and not yet taken (exact when no put or take is in progress). */
+    public long size() {
+        long taken = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
+        long put = (long) LONG.getVolatile(mem, base + PUT_SEQ);
+        return Math.max(0, put - taken);
+    }
+
+    /** The message limit (0: none). */
+    public long maxMessages() {
+        return maxMessages;
+    }
+
+    /** True when a record (maybe padding) is waiting. */
+    public boolean hasData() {
+        return (long) LONG.getAcquire(mem, base + TAIL) != (long) LONG.getAcquire(mem, base + HEAD);
+    }
+
+    /** A visitor of waiting messages for {@link #scan}. */
+    public interface Visitor {
+        /**
+         * Sees one message; returns true to remove it (mark it so that consumers skip it) and
+         * carry on, or throws to stop.
+         */
+        boolean visit(MemorySegment src, long at, int length, int flags);
+    }
+
+    /**
+     * Visits the messages waiting now, oldest first, under the consumer lock (so no consumer takes
+     * one meanwhile); messages the visitor wants removed are marked and skipped by consumers.
+     *
+     * @param stopAfterRemoval stop after the first removal
+     */
+    public void scan(Visitor v, boolean stopAfterRemoval) throws InterruptedException {
+        consumerLock.acquire(-1, true);
+        try {
+            if (consumerLock.tookOver()) {
+                repairConsumer();
+            }
+            long h = (long) LONG.getVolatile(mem, base + HEAD);
+            long t = (long) LONG.getAcquire(mem, base + TAIL);
+            while (h < t) {
+                long idx = h & mask;
+                long hdr = mem.get(JAVA_LONG, data + idx);
+                int len = (int) hdr;
+                int flags = (int) (hdr >>> 32);
+                h += recordSize(len & 0xFFFFFFFFL);
+                if ((flags & (PAD | TOMBSTONE)) != 0 || (flags & FIRST) == 0 || (flags & LAST) == 0) {
+                    continue; // chunked messages are only seen by takers
+                }
+                if (v.visit(mem, data + idx + HEADER, len, flags & ~(FIRST | LAST))) {
+                    mem.set(JAVA_LONG, data + idx, header(len, flags | TOMBSTONE));
+                    long seq = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
+                    LONG.setRelease(mem, base + TAKE_SEQ, seq + 1);
+                    if ((int) INT.getVolatile(mem, base + PRODUCER_SLEEPERS) > 0) {
+                        Futex.wake(headAddress, Integer.MAX_VALUE); // a limit-bound producer may go on
+                    }
+                    if (stopAfterRemoval) {
+                        return;
+                    }
+                }
+            }
+        } finally {
+            consumerLock.release();
+        }
+    }
+
+    // ------------------------------------------------------------------ JoinableQueue
+
+    /** Counts one finished task; false when there are more than messages put. */
+    public boolean taskDone() {
+        for (;;) {
+            long done = (long) LONG.getVolatile(mem, base + DONE_SEQ);
+            long limit = Math.max((long) LONG.getVolatile(mem, base + PUT_SEQ), (long) LONG.getVolatile(mem, base + TAKE_SEQ));
+            if (done >= limit) {
+                return false;
+            }
+            if (LONG.compareAndSet(mem, base + DONE_SEQ, done, done + 1)) {
+                if (done + 1 >= (long) LONG.getVolatile(mem, base + PUT_SEQ)) {
+                    INT.getAndAdd(mem, base + JOIN_WORD, 1);
+                    if ((int) INT.getVolatile(mem, base + JOIN_SLEEPERS) > 0) {
+                        Futex.wake(joinAddress, Integer.MAX_VALUE);
+                    }
+                }
+                return true;
+            }
+        }
+    }
+
+    /** Messages put whose task is not done. */
+    public long unfinished() {
+        long done = (long) LONG.getVolatile(mem, base + DONE_SEQ);
+        return Math.max(0, (long) LONG.getVolatile(mem, base + PUT_SEQ) - done);
+    }
+
+    /** Waits until every message put has been marked done; false when the deadline passed. */
+    public boolean join(long deadline) throws InterruptedException {
+        int attempt = 0;
+        long spinStart = System.nanoTime();
+        for (;;) {
+            int word = (int) INT.getVolatile(mem, base + JOIN_WORD);
+            if (unfinished() == 0) {
+                return true;
+            }
+            if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
+                continue;
+            }
+            spinStart = 0;
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                return false;
+            }
+            INT.getAndAdd(mem, base + JOIN_SLEEPERS, 1);
+            try {
+                if (unfinished() != 0) {
+                    Futex.await(joinAddress, word, Math.min(Waits.SLICE_NANOS, remaining));
+                }
+            } finally {
+                INT.getAndAdd(mem, base + JOIN_SLEEPERS, -1);
+            }
+        }
+    }
+}
