@@ -331,39 +331,51 @@ public final class Ring {
     /** Waits until {@code head >= minHead}; false when the deadline passed. */
     private boolean awaitRoom(long minHead, long deadline, boolean interruptible, BooleanSupplier readersGone)
             throws InterruptedException, PeerGone {
-        int attempt = 0;
-        long spinStart = System.nanoTime();
-        for (;;) {
-            long h = (long) LONG.getAcquire(mem, base + HEAD);
-            if (h >= minHead) {
-                cachedHead = h;
-                return true;
-            }
-            if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
-                continue;
-            }
-            spinStart = 0;
-            if (!sleep(base + PRODUCER_SLEEPERS, headAddress, (int) h, base + HEAD, h, deadline, interruptible, readersGone)) {
-                return false;
-            }
+        if (!await(HEAD, headAddress, PRODUCER_SLEEPERS, h -> h >= minHead, deadline, interruptible, readersGone)) {
+            return false;
         }
+        cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
+        return true;
     }
 
+    /** Waits until fewer than {@code maxMessages} messages are in the queue; false when the deadline passed. */
     private boolean awaitBelowLimit(long deadline, boolean interruptible, BooleanSupplier readersGone)
             throws InterruptedException, PeerGone {
+        // head is read before takeSeq (await reads it first), and takeSeq is stored before head (see
+        // commitTake): a producer that sleeps on an old head sees the consumer's later store of it
+        return belowLimit() || await(HEAD, headAddress, PRODUCER_SLEEPERS, h -> belowLimit(), deadline, interruptible, readersGone);
+    }
+
+    private boolean belowLimit() {
+        long taken = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
+        return (long) LONG.getVolatile(mem, base + PUT_SEQ) - taken < maxMessages;
+    }
+
+    /** A condition on the value of the field a waiter sleeps on. */
+    private interface Met {
+        boolean test(long fieldValue);
+    }
+
+    /**
+     * The waiting loop of both sides: reads {@code field}, returns true once {@code met}; else
+     * spins ({@link Waits#spin}), then sleeps on the futex word at {@code wordAddress} (the low
+     * half of {@code field}) slice by slice, announced in {@code sleepers}; false when the
+     * deadline passed.
+     */
+    private boolean await(long field, long wordAddress, long sleepers, Met met, long deadline, boolean interruptible,
+            BooleanSupplier peerGone) throws InterruptedException, PeerGone {
         int attempt = 0;
         long spinStart = System.nanoTime();
         for (;;) {
-            long h = (long) LONG.getVolatile(mem, base + HEAD); // takeSeq is stored before head: see commitTake
-            long taken = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
-            if ((long) LONG.getVolatile(mem, base + PUT_SEQ) - taken < maxMessages) {
+            long v = (long) LONG.getVolatile(mem, base + field);
+            if (met.test(v)) {
                 return true;
             }
             if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
                 continue;
             }
             spinStart = 0;
-            if (!sleep(base + PRODUCER_SLEEPERS, headAddress, (int) h, base + HEAD, h, deadline, interruptible, readersGone)) {
+            if (!sleep(base + sleepers, wordAddress, (int) v, base + field, v, deadline, interruptible, peerGone)) {
                 return false;
             }
         }
@@ -610,21 +622,9 @@ public final class Ring {
      */
     public boolean awaitData(long deadline, boolean interruptible, BooleanSupplier writersGone)
             throws InterruptedException, PeerGone {
-        int attempt = 0;
-        long spinStart = System.nanoTime();
-        for (;;) {
-            long t = (long) LONG.getAcquire(mem, base + TAIL);
-            if (t != (long) LONG.getAcquire(mem, base + HEAD)) {
-                return true;
-            }
-            if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
-                continue;
-            }
-            spinStart = 0;
-            if (!sleep(base + CONSUMER_SLEEPERS, tailAddress, (int) t, base + TAIL, t, deadline, interruptible, writersGone)) {
-                return false;
-            }
-        }
+        return hasData()
+                || await(TAIL, tailAddress, CONSUMER_SLEEPERS, t -> t != (long) LONG.getAcquire(mem, base + HEAD), deadline,
+                        interruptible, writersGone);
     }
 
     /**
