@@ -212,6 +212,11 @@ public final class Connection implements AutoCloseable, Serializable {
         }
     }
 
+    /** The name of the pipe's segment (for the warm-up, which removes its own). */
+    String segmentName() {
+        return end.segment().name();
+    }
+
     @Override
     public String toString() {
         return "<Connection(" + end.segment().name() + ", end " + end.end() + (closed ? ", closed" : "")

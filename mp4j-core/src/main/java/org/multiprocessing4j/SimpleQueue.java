@@ -19,7 +19,7 @@ public final class SimpleQueue<E> implements Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
 
-    private final transient QueueCore core;
+    final transient QueueCore core;
     private transient volatile boolean closed;
 
     SimpleQueue(Codec codec) {

@@ -32,6 +32,8 @@ public final class Bench {
     /** The start method of every workload except process_start_join. */
     static final String WORKLOAD_START_METHOD = "warm";
     private static final List<Workload> WORKLOADS = List.of(new ProcessStartJoin(),
+            new IpcWorkloads.PipeRoundtrip(), new IpcWorkloads.PipeBytesBandwidth(), new IpcWorkloads.QueueThroughput(),
+            new IpcWorkloads.QueueLatency(), new IpcWorkloads.JoinableQueueWorkload(),
             new SyncWorkloads.LockUncontended(), new SyncWorkloads.LockContended(), new SyncWorkloads.ValueIncrement(),
             new SharedBuffer(true), new SharedBuffer(false), new SubprocessRun());
 

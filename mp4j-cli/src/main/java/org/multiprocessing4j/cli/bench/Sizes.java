@@ -8,18 +8,30 @@ import java.util.Map;
  * compared with CPython's fork, use the fork count.
  *
  * @param counts the anchor's other sizes by its own key ({@code lock_n}, {@code lock_k},
- *     {@code value_k}, {@code array_n}, {@code array_bulk_repeats}, {@code subprocess_n})
+ *     {@code value_k}, {@code array_n}, {@code pipe_rt_n}, {@code queue_n}, {@code queue_lat_n}, {@code jq_n}, {@code array_bulk_repeats}, {@code subprocess_n})
  */
 record Sizes(String mode, int repeats, int workloadTimeLimitSeconds, Map<String, Integer> startSamples,
         Map<String, Integer> counts) {
     static Sizes of(boolean quick) {
         return quick
                 ? new Sizes("quick", 3, 120, Map.of("spawn", 6, "warm", 15, "thread", 15),
-                        Map.of("lock_n", 1_000_000, "lock_k", 200_000, "value_k", 100_000, "array_n", 1_000_000,
-                                "array_bulk_repeats", 7, "subprocess_n", 50))
+                        Map.ofEntries(Map.entry("pipe_rt_n", 5_000), Map.entry("queue_n", 50_000),
+                                Map.entry("queue_lat_n", 2_000), Map.entry("jq_n", 50_000),
+                                Map.entry("lock_n", 1_000_000), Map.entry("lock_k", 200_000),
+                                Map.entry("value_k", 100_000), Map.entry("array_n", 1_000_000),
+                                Map.entry("array_bulk_repeats", 7), Map.entry("subprocess_n", 50)))
                 : new Sizes("full", 7, 300, Map.of("spawn", 25, "warm", 60, "thread", 60),
-                        Map.of("lock_n", 5_000_000, "lock_k", 500_000, "value_k", 250_000, "array_n", 1_000_000,
-                                "array_bulk_repeats", 25, "subprocess_n", 200));
+                        Map.ofEntries(Map.entry("pipe_rt_n", 20_000), Map.entry("queue_n", 200_000),
+                                Map.entry("queue_lat_n", 10_000), Map.entry("jq_n", 200_000),
+                                Map.entry("lock_n", 5_000_000), Map.entry("lock_k", 500_000),
+                                Map.entry("value_k", 250_000), Map.entry("array_n", 1_000_000),
+                                Map.entry("array_bulk_repeats", 25), Map.entry("subprocess_n", 200)));
+    }
+
+    /** The anchor's {@code pipe_bw}: (message size in bytes, messages per repeat) pairs. */
+    java.util.List<int[]> pipeBandwidth() {
+        return mode.equals("quick") ? java.util.List.of(new int[] {1 << 20, 100}, new int[] {64 << 20, 2})
+                : java.util.List.of(new int[] {1 << 20, 500}, new int[] {64 << 20, 8});
     }
 
     /** One of the anchor's sizes by its key. */

@@ -11,6 +11,7 @@ import org.multiprocessing4j.internal.shm.Liveness;
 import org.multiprocessing4j.internal.shm.Mutex;
 import org.multiprocessing4j.internal.shm.Pages;
 import org.multiprocessing4j.internal.shm.Segment;
+import org.multiprocessing4j.internal.shm.SpinBudget;
 import org.multiprocessing4j.internal.shm.Waits;
 
 /**
@@ -162,6 +163,9 @@ public final class Ring {
     }
 
     private final MemorySegment mem;
+    /** Spin lengths of this process's waiters for data and for room (process-local, see SpinBudget). */
+    private final SpinBudget dataSpin = new SpinBudget();
+    private final SpinBudget roomSpin = new SpinBudget();
     private final long base;
     private final long data;
     private final long dataAddress;
@@ -365,18 +369,29 @@ public final class Ring {
     private boolean await(long field, long wordAddress, long sleepers, Met met, long deadline, boolean interruptible,
             BooleanSupplier peerGone) throws InterruptedException, PeerGone {
         int attempt = 0;
+        int sleeps = 0;
+        long firstSleep = 0;
+        SpinBudget budget = field == TAIL ? dataSpin : roomSpin;
         long spinStart = System.nanoTime();
         for (;;) {
             long v = (long) LONG.getVolatile(mem, base + field);
             if (met.test(v)) {
                 return true;
             }
-            if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
+            if (spinStart != 0 && Waits.spin(++attempt, spinStart, budget.nanos())) {
                 continue;
             }
             spinStart = 0;
-            if (!sleep(base + sleepers, wordAddress, (int) v, base + field, v, deadline, interruptible, peerGone)) {
+            if (sleeps++ == 0) {
+                firstSleep = System.nanoTime();
+            }
+            if (!sleep(base + sleepers, wordAddress, (int) v, base + field, v, deadline, interruptible,
+                    sleeps > 1 ? peerGone : null, peerGone)) {
                 return false;
+            }
+            if (met.test((long) LONG.getVolatile(mem, base + field))) {
+                budget.slept(System.nanoTime() - firstSleep);
+                return true;
             }
         }
     }
@@ -549,19 +564,20 @@ public final class Ring {
     /** Waits for the next chunk at {@code h}; false when its producer is gone (lock free or holder dead). */
     private boolean awaitChunk(long h, BooleanSupplier writersGone) throws InterruptedException, PeerGone {
         int attempt = 0;
+        int sleeps = 0;
         long spinStart = System.nanoTime();
         for (;;) {
             if ((long) LONG.getAcquire(mem, base + TAIL) != h) {
                 return true;
             }
-            if (spinStart != 0 && Waits.spin(++attempt, spinStart)) {
+            if (spinStart != 0 && Waits.spin(++attempt, spinStart, dataSpin.nanos())) {
                 continue;
             }
             spinStart = 0;
-            if (!producerAlive()) {
+            if (sleeps++ > 0 && !producerAlive()) { // not before the first sleep: see sleep()
                 return (long) LONG.getAcquire(mem, base + TAIL) != h;
             }
-            sleep(base + CONSUMER_SLEEPERS, tailAddress, (int) h, base + TAIL, h, Long.MAX_VALUE, false, null);
+            sleep(base + CONSUMER_SLEEPERS, tailAddress, (int) h, base + TAIL, h, Long.MAX_VALUE, false, null, null);
         }
     }
 
@@ -631,18 +647,33 @@ public final class Ring {
      * One sleep of at most a slice on a futex word, after announcing it in {@code sleepers}.
      * Between slices: interrupts, the deadline and the peer check.
      *
+     * <p>The peer check ({@code peerGone}: a lock and a look at /proc per holder, tens of
+     * microseconds) is not made before the first sleep of a wait, only before later ones, which
+     * follow a full slice or a wake-up that brought nothing (a peer that closes wakes the
+     * sleepers). Measured before: a cold process, whose interpreted spin is short, slept on
+     * nearly every message and paid the check each time (pipe round trips of 0.1-2 ms for its
+     * first thousands of messages). A dead peer is still seen within one slice, and a wait with
+     * no time left makes the check at once ({@code finalCheck}) so that a poll still sees the end.
+     *
+     * @param peerGone the check before sleeping, or null
+     * @param finalCheck the check when the deadline has passed, or null
      * @return false when the deadline passed
      */
     private boolean sleep(long sleepers, long wordAddress, int expected, long field, long seen, long deadline,
-            boolean interruptible, BooleanSupplier peerGone) throws InterruptedException, PeerGone {
+            boolean interruptible, BooleanSupplier peerGone, BooleanSupplier finalCheck)
+            throws InterruptedException, PeerGone {
         if (interruptible && Thread.interrupted()) {
             throw new InterruptedException();
         }
         if (peerGone != null && peerGone.getAsBoolean() && (long) LONG.getVolatile(mem, field) == seen) {
-            throw new PeerGone(); // before the deadline: a poll with no time left still sees the end
+            throw new PeerGone();
         }
         long remaining = deadline - System.nanoTime();
         if (remaining <= 0) {
+            if (peerGone == null && finalCheck != null && finalCheck.getAsBoolean()
+                    && (long) LONG.getVolatile(mem, field) == seen) {
+                throw new PeerGone(); // a poll with no time left still sees the end
+            }
             return false;
         }
         INT.getAndAdd(mem, sleepers, 1);

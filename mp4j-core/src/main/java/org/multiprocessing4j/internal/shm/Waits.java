@@ -37,7 +37,12 @@ public final class Waits {
      * which can then release and take it again without a transfer.
      */
     public static boolean spin(int attempt, long spinStart) {
-        if (System.nanoTime() - spinStart > SPIN_NANOS) {
+        return spin(attempt, spinStart, SPIN_NANOS);
+    }
+
+    /** {@link #spin(int, long)} with a spin of {@code spinNanos} instead of {@link #SPIN_NANOS} (see {@link SpinBudget}). */
+    public static boolean spin(int attempt, long spinStart, long spinNanos) {
+        if (System.nanoTime() - spinStart > spinNanos) {
             return false;
         }
         int n = attempt >= 31 ? MAX_BACKOFF : Math.min(1 << Math.max(0, attempt - 1), MAX_BACKOFF);

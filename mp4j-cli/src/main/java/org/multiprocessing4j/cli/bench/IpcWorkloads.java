@@ -1,0 +1,664 @@
+package org.multiprocessing4j.cli.bench;
+
+import static org.multiprocessing4j.cli.bench.SyncWorkloads.check;
+import static org.multiprocessing4j.cli.bench.SyncWorkloads.readyReserve;
+
+import java.io.IOException;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.CRC32;
+import org.multiprocessing4j.Connection;
+import org.multiprocessing4j.JoinableQueue;
+import org.multiprocessing4j.Multiprocessing;
+import org.multiprocessing4j.Pipe;
+import org.multiprocessing4j.Process;
+import org.multiprocessing4j.Queue;
+import org.multiprocessing4j.SharedLongArray;
+import org.multiprocessing4j.SimpleQueue;
+
+/**
+ * {@code pipe_roundtrip}, {@code pipe_bytes_bandwidth}, {@code queue_throughput},
+ * {@code queue_latency} and {@code joinable_queue} of the anchor's README, on this library's
+ * {@link Pipe}, {@link Queue}, {@link SimpleQueue} and {@link JoinableQueue}.
+ *
+ * <p>As in the anchor: messages marked {@code int} are boxed ints {@code 0..N-1}; start-up is
+ * untimed (the {@link Group} handshake, plus the reserve's refill); checks are on counts and sums
+ * (each child writes its count and sum into a shared array before it reports done). Where the
+ * anchor uses {@code None} as the sentinel, {@link Queue} uses {@code -1}: a {@code
+ * BlockingQueue} refuses null ({@link SimpleQueue} takes null, and gets null here).
+ */
+final class IpcWorkloads {
+    private IpcWorkloads() {}
+
+    /** The untimed warm-up of the anchor's echo workloads: a tenth of the size, at least 100. */
+    private static int warmUpRounds(int n) {
+        return Math.max(n / 10, 100);
+    }
+
+    private static List<Double> repeats(Sizes sizes, SampleRun run) throws Exception {
+        List<Double> out = new ArrayList<>();
+        for (int i = 0; i < sizes.repeats(); i++) {
+            out.add(run.sample());
+        }
+        return out;
+    }
+
+    private interface SampleRun {
+        double sample() throws Exception;
+    }
+
+    /** Joins a benchmark child and checks that it ended normally. */
+    private static void joinOk(Process p) throws InterruptedException {
+        p.join(java.time.Duration.ofSeconds(120));
+        check(p.exitCode().orElse(-999) == 0, p + " exit code " + p.exitCode());
+    }
+
+    // ---------------------------------------------------------------- pipe_roundtrip
+
+    /** The anchor's {@code _w_pipe_echo}: replies {@code x + 1} until it receives null. */
+    static final class PipeEcho extends Process {
+        private final Group group;
+        private final Connection conn;
+        private final SharedLongArray report;
+
+        PipeEcho(Group group, Connection conn, SharedLongArray report) {
+            this.group = group;
+            this.conn = conn;
+            this.report = report;
+        }
+
+        @Override
+        public void run() throws IOException, InterruptedException {
+            group.ready.release();
+            long n = 0;
+            while (true) {
+                Object x = conn.recv();
+                if (x == null) {
+                    break;
+                }
+                conn.send((Integer) x + 1);
+                n++;
+            }
+            report.set(0, n);
+            group.done.release();
+        }
+    }
+
+    /** Send int {@code i} over a duplex pipe, the child replies {@code i + 1}; us per round trip. */
+    static final class PipeRoundtrip implements Workload {
+        @Override
+        public String name() {
+            return "pipe_roundtrip";
+        }
+
+        @Override
+        public List<Result> run(Sizes sizes) throws Exception {
+            int n = sizes.count("pipe_rt_n");
+            Multiprocessing.register(Group.class);
+            Group g = new Group();
+            Pipe pipe = Multiprocessing.pipe();
+            SharedLongArray report = Multiprocessing.sharedLongArray(1);
+            Process child = new PipeEcho(g, pipe.conn2(), report);
+            readyReserve();
+            child.start();
+            g.awaitReady(1);
+            readyReserve();
+            Connection c = pipe.conn1();
+            long[] done = {0};
+            SampleRun run = () -> {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    c.send(i);
+                    Object r = c.recv();
+                    if (!(r instanceof Integer v) || v != i + 1) {
+                        throw new IllegalStateException("pipe_roundtrip: unexpected reply " + r);
+                    }
+                }
+                done[0] += n;
+                return (System.nanoTime() - t0) / 1e3 / n;
+            };
+            for (int i = 0; i < warmUpRounds(n); i++) {
+                c.send(i);
+                check(Integer.valueOf(i + 1).equals(c.recv()), "pipe_roundtrip: warm-up reply");
+            }
+            done[0] += warmUpRounds(n);
+            List<Double> samples = repeats(sizes, run);
+            c.send(null);
+            g.awaitDone(1);
+            check(report.get(0) == done[0], "pipe_roundtrip: child echoed " + report.get(0) + ", expected " + done[0]);
+            joinOk(child);
+            c.close();
+            Map<String, Object> params = new LinkedHashMap<>();
+            params.put("round_trips", n);
+            params.put("message", "int");
+            return List.of(new Result(name(), params, "us/roundtrip", "lower", samples));
+        }
+    }
+
+    // ---------------------------------------------------------------- pipe_bytes_bandwidth
+
+    /** The small acknowledgement of {@code pipe_bytes_bandwidth}: the length and two markers. */
+    record Ack(int length, long head, long tail) implements Serializable {}
+
+    private static final byte DATA = 0x44;
+    private static final byte VERIFY = 0x56;
+    private static final byte QUIT = 0x51;
+
+    /** The anchor's {@code _w_pipe_sink}: acks data with its markers, verification with a CRC. */
+    static final class PipeSink extends Process {
+        private final Group group;
+        private final Connection conn;
+        private final SharedLongArray report;
+
+        PipeSink(Group group, Connection conn, SharedLongArray report) {
+            this.group = group;
+            this.conn = conn;
+            this.report = report;
+        }
+
+        @Override
+        public void run() throws IOException, InterruptedException {
+            group.ready.release();
+            long n = 0;
+            while (true) {
+                byte[] b = conn.recvBytes();
+                if (b[0] == DATA) {
+                    conn.send(new Ack(b.length, marker(b, 1), marker(b, b.length - 8)));
+                    n++;
+                } else if (b[0] == VERIFY) {
+                    CRC32 crc = new CRC32();
+                    crc.update(b);
+                    conn.send(new Ack(b.length, crc.getValue(), 0));
+                } else if (b[0] == QUIT) {
+                    break;
+                } else {
+                    throw new IllegalStateException("bad command byte " + b[0]);
+                }
+            }
+            report.set(0, n);
+            group.done.release();
+        }
+    }
+
+    /** The 8 bytes at {@code at}, little-endian (the anchor's {@code marker.to_bytes(8, 'little')}). */
+    static long marker(byte[] b, int at) {
+        long v = 0;
+        for (int i = 7; i >= 0; i--) {
+            v = (v << 8) | (b[at + i] & 0xFF);
+        }
+        return v;
+    }
+
+    private static byte[] payload(int size, byte cmd, long marker, byte[] fill) {
+        byte[] buf = java.util.Arrays.copyOf(fill, size);
+        buf[0] = cmd;
+        for (int i = 0; i < 8; i++) {
+            buf[1 + i] = (byte) (marker >>> (8 * i));
+            buf[size - 8 + i] = (byte) (marker >>> (8 * i));
+        }
+        return buf;
+    }
+
+    /** Stop-and-wait {@code sendBytes} with a small object ack per message; MB/s. */
+    static final class PipeBytesBandwidth implements Workload {
+        @Override
+        public String name() {
+            return "pipe_bytes_bandwidth";
+        }
+
+        @Override
+        public List<Result> run(Sizes sizes) throws Exception {
+            List<int[]> bw = sizes.pipeBandwidth();
+            int maxSize = bw.stream().mapToInt(v -> v[0]).max().orElseThrow();
+            byte[] fill = new byte[maxSize];
+            byte[] block = new byte[65536];
+            ThreadLocalRandom.current().nextBytes(block);
+            for (int off = 0; off < maxSize; off += block.length) {
+                System.arraycopy(block, 0, fill, off, block.length);
+            }
+            Multiprocessing.register(Group.class, Ack.class);
+            Group g = new Group();
+            Pipe pipe = Multiprocessing.pipe();
+            SharedLongArray report = Multiprocessing.sharedLongArray(1);
+            Process child = new PipeSink(g, pipe.conn2(), report);
+            readyReserve();
+            child.start();
+            g.awaitReady(1);
+            readyReserve();
+            Connection c = pipe.conn1();
+            long[] sent = {0};
+            List<Result> out = new ArrayList<>();
+            for (int[] v : bw) {
+                int size = v[0];
+                int k = v[1];
+                byte[][] payloads = {payload(size, DATA, 1, fill), payload(size, DATA, 2, fill)};
+                Ack[] expect = {new Ack(size, 1, 1), new Ack(size, 2, 2)};
+                byte[] vp = payload(size, VERIFY, 7, fill);
+                CRC32 crc = new CRC32();
+                crc.update(vp);
+                c.sendBytes(vp);
+                check(new Ack(size, crc.getValue(), 0).equals(c.recv()), "pipe_bytes_bandwidth: crc mismatch for " + size + " bytes");
+                vp = null;
+                java.util.function.IntFunction<Double> run = kk -> {
+                    try {
+                        long t0 = System.nanoTime();
+                        for (int i = 0; i < kk; i++) {
+                            c.sendBytes(payloads[i & 1]);
+                            Object a = c.recv();
+                            if (!expect[i & 1].equals(a)) {
+                                throw new IllegalStateException("pipe_bytes_bandwidth: bad ack " + a);
+                            }
+                        }
+                        double dt = (System.nanoTime() - t0) / 1e9;
+                        sent[0] += kk;
+                        return kk * (double) size / dt / 1e6;
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                };
+                run.apply(Math.max(1, k / 4));
+                List<Double> samples = repeats(sizes, () -> run.apply(k));
+                Map<String, Object> params = new LinkedHashMap<>();
+                params.put("message_bytes", size);
+                params.put("messages_per_repeat", k);
+                params.put("ack", "per message");
+                out.add(new Result(name(), params, "MB/s", "higher", samples));
+            }
+            c.sendBytes(new byte[] {QUIT});
+            g.awaitDone(1);
+            check(report.get(0) == sent[0], "pipe_bytes_bandwidth: child saw " + report.get(0) + " messages, expected " + sent[0]);
+            joinOk(child);
+            c.close();
+            return out;
+        }
+    }
+
+    // ---------------------------------------------------------------- queue_throughput
+
+    /** Puts and takes of one queue kind, so that the producer and consumer code is one. */
+    interface Channel extends Serializable {
+        void put(Integer x) throws InterruptedException;
+
+        Integer get() throws InterruptedException;
+
+        /** The sentinel this kind carries: null where it can, -1 on a BlockingQueue. */
+        Integer sentinel();
+
+        void close();
+    }
+
+    record QueueChannel(Queue<Integer> q) implements Channel {
+        @Override
+        public void put(Integer x) throws InterruptedException {
+            q.put(x);
+        }
+
+        @Override
+        public Integer get() throws InterruptedException {
+            return q.get();
+        }
+
+        @Override
+        public Integer sentinel() {
+            return -1;
+        }
+
+        @Override
+        public void close() {
+            q.close();
+        }
+    }
+
+    record SimpleQueueChannel(SimpleQueue<Integer> q) implements Channel {
+        @Override
+        public void put(Integer x) {
+            q.put(x);
+        }
+
+        @Override
+        public Integer get() throws InterruptedException {
+            return q.get();
+        }
+
+        @Override
+        public Integer sentinel() {
+            return null;
+        }
+
+        @Override
+        public void close() {
+            q.close();
+        }
+    }
+
+    /** The anchor's {@code _w_producer}: puts {@code range(start, n, step)}, then the sentinels. */
+    static final class Producer extends Process {
+        private final Group group;
+        private final Channel q;
+        private final int start;
+        private final int n;
+        private final int step;
+        private final int sentinels;
+        private final SharedLongArray report;
+        private final int slot;
+
+        Producer(Group group, Channel q, int start, int n, int step, int sentinels, SharedLongArray report, int slot) {
+            this.group = group;
+            this.q = q;
+            this.start = start;
+            this.n = n;
+            this.step = step;
+            this.sentinels = sentinels;
+            this.report = report;
+            this.slot = slot;
+        }
+
+        @Override
+        public void run() throws InterruptedException {
+            group.readyThenAwaitGo();
+            long count = 0;
+            for (int i = start; i < n; i += step) {
+                q.put(i);
+                count++;
+            }
+            Integer sentinel = q.sentinel();
+            for (int i = 0; i < sentinels; i++) {
+                q.put(sentinel);
+            }
+            report.set(2 * slot, count);
+            group.done.release();
+        }
+    }
+
+    /** The anchor's {@code _w_consumer}: takes until it has seen {@code sentinels} sentinels. */
+    static final class Consumer extends Process {
+        private final Group group;
+        private final Channel q;
+        private final int sentinels;
+        private final SharedLongArray report;
+        private final int slot;
+
+        Consumer(Group group, Channel q, int sentinels, SharedLongArray report, int slot) {
+            this.group = group;
+            this.q = q;
+            this.sentinels = sentinels;
+            this.report = report;
+            this.slot = slot;
+        }
+
+        @Override
+        public void run() throws InterruptedException {
+            group.readyThenAwaitGo();
+            Integer sentinel = q.sentinel();
+            long count = 0;
+            long total = 0;
+            int seen = 0;
+            while (true) {
+                Integer x = q.get();
+                if (java.util.Objects.equals(x, sentinel)) {
+                    if (++seen == sentinels) {
+                        break;
+                    }
+                    continue;
+                }
+                count++;
+                total += x;
+            }
+            report.set(2 * slot, count);
+            report.set(2 * slot + 1, total);
+            group.done.release();
+        }
+    }
+
+    /** P producers and C consumers on one queue of a kind; msgs/s from go to the last done. */
+    static final class QueueThroughput implements Workload {
+        @Override
+        public String name() {
+            return "queue_throughput";
+        }
+
+        @Override
+        public List<Result> run(Sizes sizes) throws Exception {
+            int n = sizes.count("queue_n");
+            List<Result> out = new ArrayList<>();
+            for (String type : List.of("Queue", "SimpleQueue")) {
+                for (int pc : new int[] {1, 2}) {
+                    one(type, pc, Math.max(n / 10, 1000));
+                    List<Double> samples = repeats(sizes, () -> one(type, pc, n));
+                    Map<String, Object> params = new LinkedHashMap<>();
+                    params.put("queue_type", type);
+                    params.put("producers", pc);
+                    params.put("consumers", pc);
+                    params.put("messages", n);
+                    params.put("message", "int");
+                    out.add(new Result(name(), params, "msgs/s", "higher", samples));
+                }
+            }
+            return out;
+        }
+
+        private static double one(String type, int pc, int n) throws InterruptedException {
+            Multiprocessing.register(Group.class, QueueChannel.class, SimpleQueueChannel.class);
+            Group g = new Group();
+            Channel q = type.equals("Queue") ? new QueueChannel(Multiprocessing.queue())
+                    : new SimpleQueueChannel(Multiprocessing.simpleQueue());
+            SharedLongArray report = Multiprocessing.sharedLongArray(4 * pc);
+            List<Process> children = new ArrayList<>();
+            for (int p = 0; p < pc; p++) {
+                children.add(new Producer(g, q, p, n, pc, pc, report, p));
+            }
+            for (int c = 0; c < pc; c++) {
+                children.add(new Consumer(g, q, pc, report, pc + c));
+            }
+            double dt = SyncWorkloads.runGroup(g, children);
+            long put = 0;
+            long count = 0;
+            long total = 0;
+            for (int p = 0; p < pc; p++) {
+                put += report.get(2 * p);
+            }
+            for (int c = pc; c < 2 * pc; c++) {
+                count += report.get(2 * c);
+                total += report.get(2 * c + 1);
+            }
+            check(put == n, type + ": produced " + put + ", expected " + n);
+            check(count == n, type + ": consumed " + count + ", expected " + n);
+            check(total == (long) n * (n - 1) / 2, type + ": checksum mismatch");
+            q.close();
+            return n / dt;
+        }
+    }
+
+    // ---------------------------------------------------------------- queue_latency
+
+    /** The anchor's {@code _w_queue_echo}: takes {@code x} from one queue, puts {@code x + 1}. */
+    static final class QueueEcho extends Process {
+        private final Group group;
+        private final Queue<Integer> in;
+        private final Queue<Integer> out;
+        private final SharedLongArray report;
+
+        QueueEcho(Group group, Queue<Integer> in, Queue<Integer> out, SharedLongArray report) {
+            this.group = group;
+            this.in = in;
+            this.out = out;
+            this.report = report;
+        }
+
+        @Override
+        public void run() throws InterruptedException {
+            group.ready.release();
+            long n = 0;
+            while (true) {
+                int x = in.get();
+                if (x < 0) {
+                    break;
+                }
+                out.put(x + 1);
+                n++;
+            }
+            report.set(0, n);
+            group.done.release();
+        }
+    }
+
+    /** Ping-pong over two queues; us per round trip. */
+    static final class QueueLatency implements Workload {
+        @Override
+        public String name() {
+            return "queue_latency";
+        }
+
+        @Override
+        public List<Result> run(Sizes sizes) throws Exception {
+            int n = sizes.count("queue_lat_n");
+            Multiprocessing.register(Group.class);
+            Group g = new Group();
+            Queue<Integer> qIn = Multiprocessing.queue();
+            Queue<Integer> qOut = Multiprocessing.queue();
+            SharedLongArray report = Multiprocessing.sharedLongArray(1);
+            Process child = new QueueEcho(g, qIn, qOut, report);
+            readyReserve();
+            child.start();
+            g.awaitReady(1);
+            readyReserve();
+            long[] done = {0};
+            SampleRun run = () -> {
+                long t0 = System.nanoTime();
+                for (int i = 0; i < n; i++) {
+                    qIn.put(i);
+                    int r = qOut.get();
+                    if (r != i + 1) {
+                        throw new IllegalStateException("queue_latency: unexpected reply " + r);
+                    }
+                }
+                done[0] += n;
+                return (System.nanoTime() - t0) / 1e3 / n;
+            };
+            for (int i = 0; i < warmUpRounds(n); i++) {
+                qIn.put(i);
+                check(qOut.get() == i + 1, "queue_latency: warm-up reply");
+            }
+            done[0] += warmUpRounds(n);
+            List<Double> samples = repeats(sizes, run);
+            qIn.put(-1);
+            g.awaitDone(1);
+            check(report.get(0) == done[0], "queue_latency: child echoed " + report.get(0) + ", expected " + done[0]);
+            joinOk(child);
+            qIn.close();
+            qOut.close();
+            Map<String, Object> params = new LinkedHashMap<>();
+            params.put("round_trips", n);
+            params.put("message", "int");
+            params.put("queue_type", "Queue");
+            return List.of(new Result(name(), params, "us/roundtrip", "lower", samples));
+        }
+    }
+
+    // ---------------------------------------------------------------- joinable_queue
+
+    /** The anchor's {@code _w_jq_consumer}: get and taskDone until the sentinel. */
+    static final class JoinableConsumer extends Process {
+        private final Group group;
+        private final JoinableQueue<Integer> q;
+        private final SharedLongArray report;
+        private final int slot;
+
+        JoinableConsumer(Group group, JoinableQueue<Integer> q, SharedLongArray report, int slot) {
+            this.group = group;
+            this.q = q;
+            this.report = report;
+            this.slot = slot;
+        }
+
+        @Override
+        public void run() throws InterruptedException {
+            group.ready.release();
+            long count = 0;
+            long total = 0;
+            while (true) {
+                int x = q.get();
+                if (x < 0) {
+                    q.taskDone();
+                    break;
+                }
+                count++;
+                total += x;
+                q.taskDone();
+            }
+            report.set(2 * slot, count);
+            report.set(2 * slot + 1, total);
+            group.done.release();
+        }
+    }
+
+    /** The parent puts N ints, 2 consumers get and taskDone; items/s from the first put to join. */
+    static final class JoinableQueueWorkload implements Workload {
+        private static final int CONSUMERS = 2;
+
+        @Override
+        public String name() {
+            return "joinable_queue";
+        }
+
+        @Override
+        public List<Result> run(Sizes sizes) throws Exception {
+            int n = sizes.count("jq_n");
+            one(Math.max(n / 10, 1000));
+            List<Double> samples = repeats(sizes, () -> one(n));
+            Map<String, Object> params = new LinkedHashMap<>();
+            params.put("items", n);
+            params.put("consumers", CONSUMERS);
+            params.put("producer", "parent");
+            params.put("message", "int");
+            return List.of(new Result(name(), params, "items/s", "higher", samples));
+        }
+
+        private static double one(int n) throws InterruptedException {
+            Multiprocessing.register(Group.class);
+            Group g = new Group();
+            JoinableQueue<Integer> q = Multiprocessing.joinableQueue();
+            SharedLongArray report = Multiprocessing.sharedLongArray(2 * CONSUMERS);
+            List<Process> children = new ArrayList<>();
+            for (int c = 0; c < CONSUMERS; c++) {
+                children.add(new JoinableConsumer(g, q, report, c));
+            }
+            readyReserve();
+            for (Process p : children) {
+                p.start();
+            }
+            g.awaitReady(CONSUMERS);
+            readyReserve();
+            long t0 = System.nanoTime();
+            for (int i = 0; i < n; i++) {
+                q.put(i);
+            }
+            q.join();
+            double dt = (System.nanoTime() - t0) / 1e9;
+            for (int c = 0; c < CONSUMERS; c++) {
+                q.put(-1);
+            }
+            g.awaitDone(CONSUMERS);
+            for (Process p : children) {
+                joinOk(p);
+            }
+            long count = 0;
+            long total = 0;
+            for (int c = 0; c < CONSUMERS; c++) {
+                count += report.get(2 * c);
+                total += report.get(2 * c + 1);
+            }
+            check(count == n, "joinable_queue: consumed " + count + ", expected " + n);
+            check(total == (long) n * (n - 1) / 2, "joinable_queue: checksum mismatch");
+            q.close();
+            return n / dt;
+        }
+    }
+}
