@@ -249,7 +249,7 @@ public class Process implements AutoCloseable, Serializable {
                 Transfers.cancel();
                 throw e;
             }
-            Transfers.handOver(popen.pid());
+            Transfers.handOver(popen.pid(), popen::onExit);
             parent.children().add(this);
             if (parent.role == Role.MAIN) {
                 ExitFunction.installAtMainThreadEnd();

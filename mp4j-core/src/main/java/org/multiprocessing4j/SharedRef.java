@@ -17,7 +17,8 @@ import org.multiprocessing4j.internal.shm.Segments;
  * work there. This class is on every codec's allow-list; attaching checks the segment's magic,
  * version and kind.
  */
-record SharedRef(int kind, String segment, SharedLock lock, Serializable extra) implements Serializable {
+record SharedRef(int kind, String segment, SharedLock lock, Serializable extra)
+        implements Serializable, org.multiprocessing4j.internal.ipc.Transfers.SegmentHandle {
     @Serial
     private static final long serialVersionUID = 1L;
 
@@ -44,6 +45,11 @@ record SharedRef(int kind, String segment, SharedLock lock, Serializable extra) 
         if (kind < LOCK || kind > SIMPLE_QUEUE) {
             throw new IllegalArgumentException("unknown shared object kind " + kind);
         }
+    }
+
+    @Override
+    public String segmentName() {
+        return segment;
     }
 
     SharedRef(int kind, String segment) {

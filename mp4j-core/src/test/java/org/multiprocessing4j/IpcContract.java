@@ -152,6 +152,28 @@ abstract class IpcContract {
         out.put(null);
     }
 
+    /** Seed 003's producer: closes the end it does not use, sends n, closes. */
+    static void pipeProducer(Connection in, Connection out, Integer n) throws Exception {
+        in.close();
+        for (int i = 0; i < n; i++) {
+            out.send(i);
+        }
+        out.close();
+    }
+
+    /** Seed 003's consumer: closes the end it does not use, counts until end of stream. */
+    static void pipeConsumer(Connection in, Connection out, SharedLong count) throws Exception {
+        out.close();
+        try {
+            for (;;) {
+                in.recv();
+                count.incrementAndGet();
+            }
+        } catch (EOFException e) {
+            in.close();
+        }
+    }
+
     static long crc(byte[] b) {
         CRC32 c = new CRC32();
         c.update(b);
@@ -178,6 +200,23 @@ abstract class IpcContract {
         assertThrows(IOException.class, () -> pipe.conn1().send(1), "broken pipe");
         pipe.conn1().close();
         assertThrows(IllegalStateException.class, () -> pipe.conn1().recv(), "recv on a closed end");
+    }
+
+    @Test
+    void aParentClosingBothEndsRightAfterStartingTheirUsersLosesNothing() throws Exception {
+        // seed 003: both ends go to a producer and a consumer; the parent closes both at once,
+        // before either child has attached the pipe (the parent held it last: it was removed)
+        Pipe pipe = ctx.pipe();
+        SharedLong count = ctx.sharedLong(0);
+        Process producer = ctx.process(IpcContract::pipeProducer, pipe.conn1(), pipe.conn2(), 500);
+        Process consumer = ctx.process(IpcContract::pipeConsumer, pipe.conn1(), pipe.conn2(), count);
+        producer.start();
+        consumer.start();
+        pipe.conn1().close();
+        pipe.conn2().close();
+        joined(producer);
+        joined(consumer);
+        assertEquals(500, count.get(), "every message arrived, then end of stream");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.io.ObjectStreamClass;
 import java.lang.invoke.SerializedLambda;
 import java.util.Set;
 import org.multiprocessing4j.SerializationException;
+import org.multiprocessing4j.internal.ipc.Transfers;
 
 /**
  * The format of a process object on its way to a child: JDK serialization behind the codec's
@@ -129,6 +130,9 @@ final class BootstrapFormat {
         @Override
         protected Object replaceObject(Object obj) {
             Class<?> c = obj.getClass();
+            if (obj instanceof Transfers.SegmentHandle h) {
+                Transfers.noteSegment(h.segmentName());
+            }
             if (obj instanceof SerializedLambda sl) {
                 String declaring = sl.getCapturingClass().replace('/', '.');
                 try {

@@ -78,6 +78,11 @@ final class JvmPopen implements Popen, ReportPipe.Listener {
     }
 
     @Override
+    public void onExit(Runnable action) {
+        exit.whenComplete((code, e) -> action.run());
+    }
+
+    @Override
     public void terminate() {
         if (!exit.isDone()) {
             os.destroy();

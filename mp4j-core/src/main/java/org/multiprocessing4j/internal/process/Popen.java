@@ -32,6 +32,9 @@ public interface Popen {
     /** Stops the process at once (SIGKILL). No effect once it has ended. */
     void kill();
 
+    /** Runs {@code action} once the process has ended (at once when it has already), on some thread. */
+    void onExit(Runnable action);
+
     /** Releases what the handle holds (the control connection). Only after the process ended. */
     void close();
 

@@ -52,6 +52,11 @@ final class ThreadPopen implements Popen {
     }
 
     @Override
+    public void onExit(Runnable action) {
+        exit.whenComplete((code, e) -> action.run());
+    }
+
+    @Override
     public void terminate() {
         stop(-15);
     }

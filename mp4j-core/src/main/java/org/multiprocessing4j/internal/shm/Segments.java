@@ -229,6 +229,22 @@ public final class Segments {
     }
 
     /**
+     * Counts one more user of the segment {@code name} if this process has it attached.
+     *
+     * @return the segment, or null when it is not attached here
+     */
+    public static Segment retain(String name) {
+        synchronized (LOCK) {
+            Segment s = ATTACHED.get(name);
+            if (s == null || s.detached) {
+                return null;
+            }
+            s.users++;
+            return s;
+        }
+    }
+
+    /**
      * One user of this process is done with the segment; when it was the last, this process lets
      * go of it, and removes it when no other process uses it.
      */
