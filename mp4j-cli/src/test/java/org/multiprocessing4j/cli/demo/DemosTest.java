@@ -157,4 +157,73 @@ class DemosTest {
         String pipeline = run("subprocess-pipeline");
         assertTrue(pipeline.contains("java") && pipeline.contains("return codes [0, 0] (ps, grep)"), pipeline);
     }
+
+    private static long count(String text, String line) {
+        return text.lines().filter(l -> l.equals(line)).count();
+    }
+
+    @Test
+    void queueHelloHandsTheChildsMessageToTheMainProcess() throws Exception {
+        String text = run("queue-hello");
+        assertTrue(text.contains("I'm Main Process,I'll print Hello World"), text);
+        assertTrue(text.contains("I'm task1,my id is ") && text.contains("I'm task2,my id is "), text);
+    }
+
+    @Test
+    void producerConsumerVariantsEatEveryPortionAndEnd() throws Exception {
+        String one = run("producer-consumer");
+        assertEquals(10, count(one, "[xxq]制造了[Noodles]"), one);
+        assertEquals(10, count(one, "[darker]消费了[Noodles]"), one);
+        String two = run("producer-consumers");
+        assertEquals(10, count(two, "[xxq]制造了[Noodles]"), two);
+        assertEquals(10, count(two, "[darker]消费了[Noodles]") + count(two, "[ben]消费了[Noodles]"), two);
+        String many = run("producers-consumers");
+        assertEquals(10, count(many, "[xxq]制造了[Noodles]"), many);
+        assertEquals(10, count(many, "[zsy]制造了[Pizza]"), many);
+        long eaten = many.lines().filter(l -> l.matches("\\[(darker|ben|Alen)]消费了\\[(Noodles|Pizza)]")).count();
+        assertEquals(20, eaten, many);
+    }
+
+    @Test
+    void joinableQueueJoinsOnceEveryPortionIsDone() throws Exception {
+        String text = run("joinable-queue");
+        assertEquals(10, count(text, "Cook1 生产了 Beef"), text);
+        assertEquals(10, count(text, "Cook2 生产了 Cake"), text);
+        List<String> lines = text.lines().toList();
+        int joined = lines.indexOf("主进程: 队列已处理完毕 (unfinished tasks: 0)");
+        assertTrue(joined > 0, text);
+        long eatenBefore = lines.subList(0, joined).stream().filter(l -> l.matches("(Alan|Ben|Cindy) 消费了 (Beef|Cake)")).count();
+        assertEquals(20, eatenBefore, "join() returns after the 20th task_done: " + text);
+    }
+
+    @Test
+    void queueFullAndEmptyAsTheSeedPrintsThem() throws Exception {
+        String text = run("queue-full-empty");
+        assertEquals(2, count(text, "消息队列已满,队列数3,当前存在3条消息"), text);
+        assertTrue(text.contains("队列数:3,当前存在3条消息 内容[1, 2, 3, 4]\n队列数:3,当前存在2条消息 内容{a=1, b=2}\n"
+                + "队列数:3,当前存在1条消息 内容[1, 2, 3, 4]\n队列数:3,当前存在:0条消息"), text);
+    }
+
+    @Test
+    void pipeConversationGoesBothWaysAndOneWayPipesRefuseTheOtherWay() throws Exception {
+        String text = run("pipe-conversation");
+        int child = text.indexOf("[子进程]老爸,老妈回来记得喊我一下~");
+        int parent = text.indexOf("[父进程]滚犊子,赶紧写作业,不然我得跪方便面!");
+        assertTrue(child >= 0 && parent > child, text);
+        assertTrue(text.contains("[子进程]老爸,咱们完了,老妈一直在门口~"), text);
+        assertTrue(text.contains("Pipe(duplex=False) 的读端不能发送: connection is read-only"), text);
+    }
+
+    @Test
+    void pipeEofComesOnceEveryWriterClosed() throws Exception {
+        String text = run("pipe-eof");
+        for (int i = 1; i <= 20; i++) {
+            assertEquals(1, count(text, "吃了么 " + i), text);
+        }
+        assertTrue(text.contains("EOFError: 所有发送端都已关闭 (20 条消息)"), text);
+        for (int i = 0; i < 10; i++) {
+            assertEquals(1, count(text, "\033[1;32megon消费了alex泔水" + i + "\033[0m"), text);
+        }
+        assertTrue(text.contains("egon: EOFError, 生产者已关闭管道"), text);
+    }
 }
