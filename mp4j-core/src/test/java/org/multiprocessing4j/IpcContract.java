@@ -82,6 +82,10 @@ abstract class IpcContract {
         byte[] b = c.recvBytes();
         c.sendBytes(b);
         c.send(crc(b));
+        byte[] into = new byte[(3 << 20) + 100]; // a chunked message straight into a buffer, at an offset
+        int n = c.recvBytesInto(into, 11);
+        c.sendBytes(into, 11, n);
+        c.send(((String) c.recv()).length()); // a chunked object message
     }
 
     static void blockInRecv(Connection c, Event ready) throws Exception {
@@ -248,6 +252,11 @@ abstract class IpcContract {
         byte[] back = pipe.conn1().recvBytes();
         assertEquals(crc(big), pipe.conn1().recv());
         assertArrayEquals(big, back);
+        byte[] mid = java.util.Arrays.copyOfRange(big, 5, 5 + (3 << 20) + 7);
+        pipe.conn1().sendBytes(mid);
+        assertArrayEquals(mid, pipe.conn1().recvBytes());
+        pipe.conn1().send("x".repeat(2 << 20));
+        assertEquals(2 << 20, pipe.conn1().recv());
         joined(p);
     }
 

@@ -170,6 +170,8 @@ public final class PipeEnd {
     /** Receives the next message as bytes (an object message gives its encoded bytes). */
     public byte[] recvBytes(long maxLength) throws IOException, InterruptedException {
         return (byte[]) receive(new Ring.Sink<byte[]>() {
+            private byte[] array;
+
             @Override
             public void check(long length) {
                 if (length > maxLength) {
@@ -180,6 +182,17 @@ public final class PipeEnd {
             @Override
             public byte[] read(MemorySegment src, long at, int length, int flags) {
                 return raw(src, at, length);
+            }
+
+            @Override
+            public MemorySegment assembly(int total) {
+                array = new byte[total];
+                return MemorySegment.ofArray(array);
+            }
+
+            @Override
+            public byte[] assembled(MemorySegment assembly, int total, int flags) {
+                return array;
             }
         });
     }
@@ -198,6 +211,16 @@ public final class PipeEnd {
             public Integer read(MemorySegment src, long at, int length, int flags) {
                 MemorySegment.copy(src, JAVA_BYTE, at, buf, offset, length);
                 return length;
+            }
+
+            @Override
+            public MemorySegment assembly(int total) {
+                return MemorySegment.ofArray(buf).asSlice(offset, total);
+            }
+
+            @Override
+            public Integer assembled(MemorySegment assembly, int total, int flags) {
+                return total;
             }
         });
     }

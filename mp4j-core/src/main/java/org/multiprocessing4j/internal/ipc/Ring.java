@@ -150,6 +150,20 @@ public final class Ring {
 
         /** Builds the result from {@code length} bytes at {@code at} of {@code src}; {@code flags} are the caller's flags. */
         T read(MemorySegment src, long at, int length, int flags);
+
+        /**
+         * Where a chunked message of {@code total} bytes is assembled, chunk by chunk, straight
+         * from the ring (default: a new array). A sink that receives bytes gives its own
+         * destination, so that a long message is copied once on the receiving side.
+         */
+        default MemorySegment assembly(int total) {
+            return MemorySegment.ofArray(new byte[total]);
+        }
+
+        /** The result of a chunked message assembled in {@code assembly} (default: {@link #read} of it). */
+        default T assembled(MemorySegment assembly, int total, int flags) {
+            return read(assembly, 0, total, flags);
+        }
     }
 
     /** With {@code consume} false: the length of the next message (its total length when chunked). */
@@ -511,8 +525,7 @@ public final class Ring {
         if (total > Integer.MAX_VALUE - 16 || total < 0) {
             throw new IllegalStateException("message of " + total + " bytes cannot be received into a Java array");
         }
-        byte[] buf = new byte[(int) total];
-        MemorySegment whole = MemorySegment.ofArray(buf);
+        MemorySegment whole = sink.assembly((int) total);
         int n = (int) hdr - 8;
         MemorySegment.copy(mem, data + idx + HEADER + 8, whole, 0, n);
         long got = n;
@@ -551,7 +564,7 @@ public final class Ring {
                     advanceHead(h);
                 }
             }
-            Object result = sink.read(whole, 0, (int) total, flags);
+            Object result = sink.assembled(whole, (int) total, flags);
             commitTake(h);
             return result;
         } finally {
