@@ -25,6 +25,8 @@ import org.multiprocessing4j.internal.shm.Segments;
  */
 final class SharedWarmup {
     private static final int ROUNDS = 20_000;
+    private static final long QUIET_MILLIS = 50;
+    private static final long MAX_QUIET_WAIT_MILLIS = 2_000;
     /** Rounds of the one-thread part of the queue/pipe warm-up (5,000 did as well as 20,000). */
     private static final int IPC_ROUNDS = 5_000;
     /** Round trips between two threads that compile the blocking paths of pipes and queues. */
@@ -35,6 +37,38 @@ final class SharedWarmup {
     static void run() {
         runSync();
         runIpc();
+        awaitCompilerQuiet();
+    }
+
+    /**
+     * Waits until the JIT compilers have finished what the warm-up queued (no compilation ended
+     * for {@link #QUIET_MILLIS}), at most {@link #MAX_QUIET_WAIT_MILLIS}. Measured without it: a
+     * process started in the JVM right after its warm-up ran its first 100 ms beside the C2
+     * compilations of the queue paths (finishing 30-50 ms into the run), on a machine whose two
+     * cores its work needed.
+     */
+    private static void awaitCompilerQuiet() {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+            return;
+        }
+        long deadline = System.nanoTime() + MAX_QUIET_WAIT_MILLIS * 1_000_000L;
+        long last = jit.getTotalCompilationTime();
+        long quietSince = System.nanoTime();
+        try {
+            while (System.nanoTime() < deadline) {
+                Thread.sleep(10);
+                long t = jit.getTotalCompilationTime();
+                if (t != last) {
+                    last = t;
+                    quietSince = System.nanoTime();
+                } else if (System.nanoTime() - quietSince >= QUIET_MILLIS * 1_000_000L) {
+                    return;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void runSync() {
@@ -94,23 +128,14 @@ final class SharedWarmup {
         Pipe pipe = Context.newPipe(true, codec);
         List<String> names = List.of(queue.core.segment().name(), back.core.segment().name(),
                 simple.core.segment().name(), pipe.conn1().segmentName());
-        byte[] bytes = new byte[64];
+        byte[] small = new byte[64];
+        byte[] kib = new byte[2048];
         try {
             long sum = 0;
-            for (int i = 0; i < IPC_ROUNDS; i++) {
-                queue.put(i);
-                sum += (Integer) queue.get();
-                simple.put(i);
-                sum += (Integer) simple.get();
-                pipe.conn1().send(i);
-                sum += (Integer) pipe.conn2().recv();
-                if ((i & 7) == 0) {
-                    pipe.conn2().sendBytes(bytes);
-                    sum += pipe.conn1().recvBytes().length;
-                    queue.offer("s");
-                    sum += ((String) queue.poll()).length();
-                }
-            }
+            // First the waiting paths (a consumer that waits, a producer that wakes it), so that
+            // the profile the compiler works from has both branches of each wait: measured, a
+            // warm-up without them left compiled code that was thrown away (unstable_if traps in
+            // hasData and publishTail) at the first real wait in the child.
             Thread echo = Thread.ofPlatform().daemon().name("mp4j-warmup-echo").start(() -> {
                 try {
                     for (int i = 0; i < EXCHANGES; i++) {
@@ -128,7 +153,28 @@ final class SharedWarmup {
                 sum += (Integer) pipe.conn1().recv();
             }
             echo.join(60_000);
-            long expected = 3L * IPC_ROUNDS * (IPC_ROUNDS - 1) / 2 + (IPC_ROUNDS + 7) / 8 * (64 + 1) + 2L * EXCHANGES * (EXCHANGES - 1) / 2;
+            // Then the common case until compiled; 2 KiB messages every other round move 5 MiB
+            // through the queue, so that giving memory back (per MiB) is part of the profile too.
+            for (int i = 0; i < IPC_ROUNDS; i++) {
+                queue.put(i);
+                sum += (Integer) queue.get();
+                simple.put(i);
+                sum += (Integer) simple.get();
+                pipe.conn1().send(i);
+                sum += (Integer) pipe.conn2().recv();
+                if ((i & 1) == 0) {
+                    queue.put(kib);
+                    sum += ((byte[]) queue.take()).length;
+                }
+                if ((i & 7) == 0) {
+                    pipe.conn2().sendBytes(small);
+                    sum += pipe.conn1().recvBytes().length;
+                    queue.offer("s");
+                    sum += ((String) queue.poll()).length();
+                }
+            }
+            long expected = 2L * EXCHANGES * (EXCHANGES - 1) / 2 + 3L * IPC_ROUNDS * (IPC_ROUNDS - 1) / 2
+                    + (IPC_ROUNDS + 1) / 2 * 2048L + (IPC_ROUNDS + 7) / 8 * (64 + 1);
             if (echo.isAlive() || sum != expected) {
                 throw new IllegalStateException("queue/pipe warm-up computed a wrong result");
             }

@@ -35,14 +35,12 @@ import org.multiprocessing4j.internal.shm.Waits;
  *   72    putSeq long           producer holder            setRelease; messages put (complete ones)
  *   80    putIntentSeq long     producer holder            plain, then cleared with setRelease (0: none)
  *   88    putIntentTail long    producer holder            plain
- *   96    producerSleepers int  producers waiting for room getAndAdd (volatile)
  *  128    consumer mutex (32)   consumers                  see Mutex
  *  192    head long             consumer holder            setVolatile (frees room); getAcquire by producers.
  *                                                          Its low 32 bits are the futex word producers sleep on.
  *  200    takeSeq long          consumer holder            setRelease; messages taken
  *  208    takeIntentSeq long    consumer holder            plain, then cleared with setRelease (0: none)
  *  216    takeIntentHead long   consumer holder            plain
- *  224    consumerSleepers int  consumers waiting for data getAndAdd (volatile)
  *  232    givenBack long        consumer holder            plain: pages below this position were freed
  *  256    capacity long         creator                    plain, before the segment is shared
  *  264    maxMessages long      creator                    plain (0: no limit on the number of messages)
@@ -50,8 +48,13 @@ import org.multiprocessing4j.internal.shm.Waits;
  *  320    doneSeq long          JoinableQueue.taskDone     CAS
  *  328    joinWord int          taskDone when nothing is unfinished   getAndAdd; the futex word of join()
  *  332    joinSleepers int      threads in join()          getAndAdd
+ *  384    producerSleepers int  producers waiting for room getAndAdd (volatile); read by every take
+ *  448    consumerSleepers int  consumers waiting for data getAndAdd (volatile); read by every put
  * </pre>
- * Fields written by producers and by consumers live on separate 64-byte lines.
+ * Fields written by producers and by consumers live on separate 64-byte lines. The sleeper counts
+ * have lines of their own: each put reads the consumers' count and each take the producers', and
+ * on the line of the other side's position they cost a cache miss per message (measured with one
+ * producer and one consumer process keeping pace: 1-3 M messages/s before, see docs/benchmarks.md).
  *
  * <h2>Records</h2>
  * The data area ({@code capacity} bytes, a power of two, page-aligned) holds records at positions
@@ -113,13 +116,13 @@ public final class Ring {
     private static final long PUT_SEQ = 72;
     private static final long PUT_INTENT_SEQ = 80;
     private static final long PUT_INTENT_TAIL = 88;
-    private static final long PRODUCER_SLEEPERS = 96;
+    private static final long PRODUCER_SLEEPERS = 384;
     private static final long CONSUMER_LOCK = 128;
     private static final long HEAD = 192;
     private static final long TAKE_SEQ = 200;
     private static final long TAKE_INTENT_SEQ = 208;
     private static final long TAKE_INTENT_HEAD = 216;
-    private static final long CONSUMER_SLEEPERS = 224;
+    private static final long CONSUMER_SLEEPERS = 448;
     private static final long GIVEN_BACK = 232;
     private static final long CAPACITY = 256;
     private static final long MAX_MESSAGES = 264;

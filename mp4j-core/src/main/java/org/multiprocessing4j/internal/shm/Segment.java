@@ -46,7 +46,7 @@ public final class Segment {
     /** Bytes before the payload. */
     public static final int HEADER_BYTES = 64;
     static final int MAGIC = 0x6D70346A;
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final long MAGIC_OFFSET = 0;
     static final long VERSION_OFFSET = 4;
     static final long KIND_OFFSET = 8;
