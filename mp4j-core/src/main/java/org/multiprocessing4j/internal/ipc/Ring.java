@@ -199,6 +199,8 @@ public final class Ring {
     private final long joinAddress;
     /** A producer's last view of head (a lower bound: head only grows). Producer-lock holders only. */
     private long cachedHead;
+    /** The consumers' takeSeq as this process's producers last read it (under the producer lock). */
+    private long cachedTaken;
 
     private Ring(Segment s, long base, long dataOffset) {
         this.mem = s.payload();
@@ -367,9 +369,19 @@ public final class Ring {
         return belowLimit() || await(HEAD, headAddress, PRODUCER_SLEEPERS, h -> belowLimit(), deadline, interruptible, readersGone);
     }
 
+    /**
+     * Under the producer lock: fewer than {@code maxMessages} messages are in the ring. Reads the
+     * consumers' counter only when the last value read says full (it only grows, so an old value
+     * can only make the ring look fuller): otherwise every put of a bounded queue took a cache
+     * miss on the consumers' line.
+     */
     private boolean belowLimit() {
-        long taken = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
-        return (long) LONG.getVolatile(mem, base + PUT_SEQ) - taken < maxMessages;
+        long put = (long) LONG.getVolatile(mem, base + PUT_SEQ);
+        if (put - cachedTaken < maxMessages) {
+            return true;
+        }
+        cachedTaken = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
+        return put - cachedTaken < maxMessages;
     }
 
     /** A condition on the value of the field a waiter sleeps on. */
