@@ -26,10 +26,12 @@ perf = time.perf_counter
 SIZES = {
     'full': {'repeats': 7, 'limit': 300, 'start_samples': {'fork': 60, 'forkserver': 40, 'spawn': 25},
              'lock_n': 5000000, 'lock_k': 500000, 'value_k': 250000, 'array_n': 1000000, 'array_bulk_repeats': 25,
-             'subprocess_n': 200},
+             'subprocess_n': 200, 'pipe_rt_n': 20000, 'pipe_bw': [(1 << 20, 500), (64 << 20, 8)], 'queue_n': 200000,
+             'queue_lat_n': 10000, 'jq_n': 200000},
     'quick': {'repeats': 3, 'limit': 120, 'start_samples': {'fork': 15, 'forkserver': 10, 'spawn': 6},
               'lock_n': 1000000, 'lock_k': 200000, 'value_k': 100000, 'array_n': 1000000, 'array_bulk_repeats': 7,
-              'subprocess_n': 50},
+              'subprocess_n': 50, 'pipe_rt_n': 5000, 'pipe_bw': [(1 << 20, 100), (64 << 20, 2)], 'queue_n': 50000,
+              'queue_lat_n': 2000, 'jq_n': 50000},
 }
 
 
@@ -299,8 +301,265 @@ def subprocess_run(cfg):
                    [run(n) for _ in range(cfg['repeats'])])]
 
 
+def _pipe_echo(ready, conn, report):
+    ready.release()
+    n = 0
+    while True:
+        x = conn.recv()
+        if x is None:
+            break
+        conn.send(x + 1)
+        n += 1
+    report.value = n
+
+
+def pipe_roundtrip(cfg):
+    """README row pipe_roundtrip: send int i over a duplex Pipe, the child replies i + 1; us per round trip."""
+    n = cfg['pipe_rt_n']
+    ready, report = mp.Semaphore(0), mp.Value('q', 0)
+    c, child_end = mp.Pipe()
+    p = mp.Process(target=_pipe_echo, args=(ready, child_end, report))
+    p.start()
+    ready.acquire()
+    done = [0]
+
+    def run(k):
+        t0 = perf()
+        for i in range(k):
+            c.send(i)
+            if c.recv() != i + 1:
+                raise CheckFailed('pipe_roundtrip: bad reply')
+        dt = perf() - t0
+        done[0] += k
+        return dt / k * 1e6
+
+    run(max(n // 10, 100))
+    samples = [run(n) for _ in range(cfg['repeats'])]
+    c.send(None)
+    p.join()
+    if report.value != done[0]:
+        raise CheckFailed('pipe_roundtrip: child echoed %d, expected %d' % (report.value, done[0]))
+    return [result('pipe_roundtrip', {'round_trips': n, 'message': 'int'}, 'us/roundtrip', 'lower', samples)]
+
+
+def _pipe_sink(ready, conn, report):
+    import zlib
+    ready.release()
+    n = 0
+    while True:
+        b = conn.recv_bytes()
+        if b[0] == 0x44:
+            conn.send((len(b), b[1:9], b[-8:]))
+            n += 1
+        elif b[0] == 0x56:
+            conn.send((len(b), zlib.crc32(b)))
+        elif b[0] == 0x51:
+            break
+        else:
+            raise CheckFailed('bad command byte %r' % b[0])
+    report.value = n
+
+
+def _payload(size, cmd, marker, fill):
+    buf = bytearray(fill[:size])
+    buf[0] = cmd
+    m = marker.to_bytes(8, 'little')
+    buf[1:9] = m
+    buf[-8:] = m
+    return bytes(buf)
+
+
+def pipe_bytes_bandwidth(cfg):
+    """README row pipe_bytes_bandwidth: send_bytes, the child acks each message (length, markers); MB/s."""
+    import zlib
+    ready, report = mp.Semaphore(0), mp.Value('q', 0)
+    c, child_end = mp.Pipe()
+    p = mp.Process(target=_pipe_sink, args=(ready, child_end, report))
+    p.start()
+    ready.acquire()
+    max_size = max(size for size, _ in cfg['pipe_bw'])
+    fill = os.urandom(65536) * (max_size // 65536 + 1)
+    out, sent = [], [0]
+    for size, k in cfg['pipe_bw']:
+        payloads = [_payload(size, 0x44, m, fill) for m in (1, 2)]
+        expect = [(size, m.to_bytes(8, 'little'), m.to_bytes(8, 'little')) for m in (1, 2)]
+        vp = _payload(size, 0x56, 7, fill)
+        c.send_bytes(vp)
+        if c.recv() != (size, zlib.crc32(vp)):
+            raise CheckFailed('pipe_bytes_bandwidth: crc mismatch for %d bytes' % size)
+        del vp
+
+        def run(kk):
+            t0 = perf()
+            for i in range(kk):
+                c.send_bytes(payloads[i & 1])
+                if c.recv() != expect[i & 1]:
+                    raise CheckFailed('pipe_bytes_bandwidth: bad ack')
+            dt = perf() - t0
+            sent[0] += kk
+            return kk * size / dt / 1e6
+
+        run(max(1, k // 4))
+        out.append(result('pipe_bytes_bandwidth', {'message_bytes': size, 'messages_per_repeat': k,
+                                                   'ack': 'per message'}, 'MB/s', 'higher',
+                          [run(k) for _ in range(cfg['repeats'])]))
+    c.send_bytes(b'Q')
+    p.join()
+    if report.value != sent[0]:
+        raise CheckFailed('pipe_bytes_bandwidth: child saw %d, expected %d' % (report.value, sent[0]))
+    return out
+
+
+def _producer(ready, go, done, q, start, stop, step, sentinels, report, slot):
+    ready.release()
+    go.acquire()
+    n = 0
+    for i in range(start, stop, step):
+        q.put(i)
+        n += 1
+    for _ in range(sentinels):
+        q.put(None)
+    report[2 * slot] = n
+    done.release()
+
+
+def _consumer(ready, go, done, q, sentinels, report, slot):
+    ready.release()
+    go.acquire()
+    count = total = seen = 0
+    while True:
+        x = q.get()
+        if x is None:
+            seen += 1
+            if seen == sentinels:
+                break
+            continue
+        count += 1
+        total += x
+    report[2 * slot] = count
+    report[2 * slot + 1] = total
+    done.release()
+
+
+def queue_throughput(cfg):
+    """README row queue_throughput: P producers put range(p, N, P) and C sentinels, C consumers; msgs/s."""
+    out = []
+    for qtype in ('Queue', 'SimpleQueue'):
+        for pc in (1, 2):
+            def run(n):
+                q = mp.Queue() if qtype == 'Queue' else mp.SimpleQueue()
+                report = mp.Array('q', 4 * pc, lock=False)
+                children = [(_producer, (q, p, n, pc, pc, report, p)) for p in range(pc)]
+                children += [(_consumer, (q, pc, report, pc + c)) for c in range(pc)]
+                dt = _group(children)
+                put = sum(report[2 * p] for p in range(pc))
+                count = sum(report[2 * c] for c in range(pc, 2 * pc))
+                total = sum(report[2 * c + 1] for c in range(pc, 2 * pc))
+                if put != n or count != n or total != n * (n - 1) // 2:
+                    raise CheckFailed('%s: put %d, consumed %d, checksum %d' % (qtype, put, count, total))
+                q.close()
+                return n / dt
+
+            out.append(result('queue_throughput', {'queue_type': qtype, 'producers': pc, 'consumers': pc,
+                                                   'messages': cfg['queue_n'], 'message': 'int'}, 'msgs/s', 'higher',
+                              _warm_then_repeat(run, cfg['queue_n'], cfg['repeats'])))
+    return out
+
+
+def _queue_echo(ready, q_in, q_out, report):
+    ready.release()
+    n = 0
+    while True:
+        x = q_in.get()
+        if x is None:
+            break
+        q_out.put(x + 1)
+        n += 1
+    report.value = n
+
+
+def queue_latency(cfg):
+    """README row queue_latency: ping-pong over two Queues; us per round trip."""
+    n = cfg['queue_lat_n']
+    ready, report = mp.Semaphore(0), mp.Value('q', 0)
+    q_in, q_out = mp.Queue(), mp.Queue()
+    p = mp.Process(target=_queue_echo, args=(ready, q_in, q_out, report))
+    p.start()
+    ready.acquire()
+    done = [0]
+
+    def run(k):
+        t0 = perf()
+        for i in range(k):
+            q_in.put(i)
+            if q_out.get() != i + 1:
+                raise CheckFailed('queue_latency: bad reply')
+        dt = perf() - t0
+        done[0] += k
+        return dt / k * 1e6
+
+    run(max(n // 10, 100))
+    samples = [run(n) for _ in range(cfg['repeats'])]
+    q_in.put(None)
+    p.join()
+    if report.value != done[0]:
+        raise CheckFailed('queue_latency: child echoed %d, expected %d' % (report.value, done[0]))
+    return [result('queue_latency', {'round_trips': n, 'message': 'int', 'queue_type': 'Queue'}, 'us/roundtrip',
+                   'lower', samples)]
+
+
+def _jq_consumer(ready, q, report, slot):
+    ready.release()
+    count = total = 0
+    while True:
+        x = q.get()
+        if x is None:
+            q.task_done()
+            break
+        count += 1
+        total += x
+        q.task_done()
+    report[2 * slot] = count
+    report[2 * slot + 1] = total
+
+
+def joinable_queue(cfg):
+    """README row joinable_queue: the parent puts N ints, 2 consumers get and task_done; items/s to join()."""
+    def run(n):
+        q = mp.JoinableQueue()
+        ready, report = mp.Semaphore(0), mp.Array('q', 4, lock=False)
+        procs = [mp.Process(target=_jq_consumer, args=(ready, q, report, c)) for c in range(2)]
+        for p in procs:
+            p.start()
+        for _ in procs:
+            ready.acquire()
+        t0 = perf()
+        for i in range(n):
+            q.put(i)
+        q.join()
+        dt = perf() - t0
+        for _ in procs:
+            q.put(None)
+        for p in procs:
+            p.join()
+        count = report[0] + report[2]
+        total = report[1] + report[3]
+        if count != n or total != n * (n - 1) // 2:
+            raise CheckFailed('joinable_queue: consumed %d, checksum %d' % (count, total))
+        q.close()
+        return n / dt
+
+    return [result('joinable_queue', {'items': cfg['jq_n'], 'consumers': 2, 'producer': 'parent', 'message': 'int'},
+                   'items/s', 'higher', _warm_then_repeat(run, cfg['jq_n'], cfg['repeats']))]
+
+
 WORKLOADS = {
     'process_start_join': process_start_join,
+    'pipe_roundtrip': pipe_roundtrip,
+    'pipe_bytes_bandwidth': pipe_bytes_bandwidth,
+    'queue_throughput': queue_throughput,
+    'queue_latency': queue_latency,
+    'joinable_queue': joinable_queue,
     'lock_uncontended': lock_uncontended,
     'lock_contended': lock_contended,
     'value_increment': value_increment,
