@@ -20,15 +20,23 @@ import org.multiprocessing4j.internal.shm.Segments;
  * on one thread, then a ping-pong between two threads for the waiting paths. Measured before it
  * existed: a child's first 500 pipe round trips took 2 ms each and its first 5,000 about 0.1 ms
  * each, against 0.7 us once compiled; with it (and {@code SpinBudget}), batches of 1,000-5,000
- * round trips in a fresh child took 1-10 us each instead of 10-60 us (3 runs each way). It adds
- * about 0.3 s of CPU to each pre-started JVM's preparation.
+ * round trips in a fresh child took 1-10 us each instead of 10-60 us (3 runs each way).
+ *
+ * <p>The one-thread part runs {@link #IPC_ROUNDS} rounds because fewer leave the put path half
+ * compiled: with 5,000 rounds, {@code -XX:+LogCompilation} of the children showed
+ * {@code Queue.put}, {@code Ring.put} and {@code Wire.encode} only at tier 3 (C1 with profiling,
+ * slow on {@code VarHandle}s: a C1-only child moved 0.4M messages/s), so C2 compiled them during
+ * the child's own run (67-170 ms of JIT inside a 100-200 ms run on 2 cores). With 20,000 only the
+ * user's loop compiles in the child; the bench's queue_throughput 1P1C median went from 1.6M to
+ * 3.4M msgs/s and queue_latency from 3.8 to 1.2 us (2026-11-23, same machine). runIpc then takes
+ * 0.53-0.62 s in the background preparation of each pre-started JVM (0.3-0.4 s before).
  */
 final class SharedWarmup {
     private static final int ROUNDS = 20_000;
     private static final long QUIET_MILLIS = 50;
     private static final long MAX_QUIET_WAIT_MILLIS = 2_000;
-    /** Rounds of the one-thread part of the queue/pipe warm-up (5,000 did as well as 20,000). */
-    private static final int IPC_ROUNDS = 5_000;
+    /** Rounds of the one-thread part of the queue/pipe warm-up (5,000 left the put path at C1 tier 3). */
+    private static final int IPC_ROUNDS = 20_000;
     /** Round trips between two threads that compile the blocking paths of pipes and queues. */
     private static final int EXCHANGES = 500;
 
