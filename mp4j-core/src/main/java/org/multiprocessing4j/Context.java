@@ -147,6 +147,16 @@ public final class Context implements AutoCloseable {
         return new SimpleQueue<>(codec);
     }
 
+    /** A {@link Pool} of {@code processes} workers started by this context (CPython: {@code ctx.Pool(n)}). */
+    public Pool pool(int processes) {
+        return Pool.builder().context(this).processes(processes).build();
+    }
+
+    /** A {@link Pool.Builder} whose workers this context starts. */
+    public Pool.Builder poolBuilder() {
+        return Pool.builder().context(this);
+    }
+
     /** A new {@link Lock} (CPython: {@code ctx.Lock()}). */
     public Lock lock() {
         return new Lock();

@@ -160,7 +160,7 @@ final class CallFormat {
         return values;
     }
 
-    private static void writeValue(DataOutputStream out, Object v, Codec codec) throws IOException {
+    static void writeValue(DataOutputStream out, Object v, Codec codec) throws IOException {
         switch (v) {
             case null -> out.writeByte(0);
             case String s -> {
@@ -215,7 +215,7 @@ final class CallFormat {
         }
     }
 
-    private static Object readValue(DataInputStream in, Codec codec) throws IOException {
+    static Object readValue(DataInputStream in, Codec codec) throws IOException {
         int tag = in.readByte();
         return switch (tag) {
             case 0 -> null;

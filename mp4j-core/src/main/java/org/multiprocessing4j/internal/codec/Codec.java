@@ -223,6 +223,67 @@ public final class Codec {
     }
 
     /**
+     * Writes one value in the call format's value encoding: null, strings, boxed primitives and
+     * {@code byte[]} inline; anything else as {@link BootstrapFormat} bytes behind the allow-list.
+     * The encoding names classes, not registration numbers, so a reader whose allow-list is a
+     * superset of the writer's reads it (pool workers rely on that).
+     *
+     * @throws SerializationException naming the class when the value is not allowed or not
+     *     serialisable; nothing is written then
+     */
+    public void writeValue(java.io.DataOutputStream out, Object value) throws java.io.IOException {
+        CallFormat.writeValue(out, value, this);
+    }
+
+    /**
+     * Reads one value written by {@link #writeValue}.
+     *
+     * @throws SerializationException when the bytes name a class outside the allow-list
+     * @throws java.io.IOException when the bytes are malformed
+     */
+    public Object readValue(java.io.DataInputStream in) throws java.io.IOException {
+        Codec outer = DECODING.get();
+        DECODING.set(this);
+        try {
+            return CallFormat.readValue(in, this);
+        } finally {
+            DECODING.set(outer);
+        }
+    }
+
+    /**
+     * Encodes a function object (a serializable lambda or method reference in the call format,
+     * any other serializable object in {@link BootstrapFormat}), for {@link #decodeFunction}.
+     *
+     * @throws SerializationException naming the class of a captured value that is not allowed
+     */
+    public byte[] encodeFunction(Serializable function) {
+        byte[] call = encodeCall(function, new Object[0]);
+        byte[] body = call != null ? call : encodeProcess(function);
+        byte[] out = new byte[body.length + 1];
+        out[0] = (byte) (call != null ? 1 : 2);
+        System.arraycopy(body, 0, out, 1, body.length);
+        return out;
+    }
+
+    /** Decodes what {@link #encodeFunction} made; the function's class must be allowed here. */
+    public Serializable decodeFunction(byte[] bytes) {
+        if (bytes.length == 0) {
+            throw new SerializationException("empty function payload", null, null);
+        }
+        Object f = switch (bytes[0]) {
+            case 1 -> decodeCall(bytes, 1).target();
+            case 2 -> decodeProcess(bytes, 1);
+            default -> throw new SerializationException("unknown function payload kind " + bytes[0], null, null);
+        };
+        if (!(f instanceof Serializable s)) {
+            throw new SerializationException("function payload holds a " + (f == null ? "null" : f.getClass().getName()),
+                    f == null ? null : f.getClass().getName(), null);
+        }
+        return s;
+    }
+
+    /**
      * The codec decoding on this thread now, or null: handles that carry messages (queues, pipe
      * ends) deserialised as part of a payload take the codec of the payload they arrived in.
      */
