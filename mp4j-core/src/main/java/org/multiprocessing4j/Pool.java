@@ -489,15 +489,26 @@ public final class Pool implements AutoCloseable {
      * cancelled. Idempotent.
      */
     public void terminate() {
+        terminateReturningPending();
+    }
+
+    /** {@link #terminate()}, returning the tasks that had not been handed to a worker. */
+    List<PoolTask> terminateReturningPending() {
         List<Worker> victims;
         List<PoolTask> unfinished = new ArrayList<>();
+        List<PoolTask> neverSent = new ArrayList<>();
         lock.lock();
         try {
             if (state == State.TERMINATED) {
-                return;
+                return neverSent;
             }
             state = State.TERMINATED;
             victims = new ArrayList<>(workers);
+            for (PoolTask t : pending) {
+                if (!t.cancelled) {
+                    neverSent.add(t);
+                }
+            }
             unfinished.addAll(pending);
             pending.clear();
             for (Worker w : victims) {
@@ -517,6 +528,7 @@ public final class Pool implements AutoCloseable {
             t.job.failed(t, cancelled);
         }
         shutdownThreads();
+        return neverSent;
     }
 
     /**

@@ -593,4 +593,82 @@ abstract class PoolContract {
             closeAndJoin(pool);
         }
     }
+
+    // ---- the executor ----
+
+    @Test
+    void theExecutorRunsSubmitInvokeAllInvokeAnyAndMap() throws Exception {
+        ProcessPoolExecutor ex = new ProcessPoolExecutor(ctx, 2);
+        try {
+            assertEquals(42, ex.submit(() -> 6 * 7).get(WAIT));
+            assertEquals(81, ex.submit(PoolContract::square, 9).get(WAIT));
+            List<java.util.concurrent.Future<Integer>> all = ex.invokeAll(List.of(
+                    (java.util.concurrent.Callable<Integer> & java.io.Serializable) () -> 1,
+                    (java.util.concurrent.Callable<Integer> & java.io.Serializable) () -> 2));
+            assertEquals(1, all.get(0).get());
+            assertEquals(2, all.get(1).get());
+            int any = ex.invokeAny(List.of(
+                    (java.util.concurrent.Callable<Integer> & java.io.Serializable) () -> tenDividedBy(0),
+                    (java.util.concurrent.Callable<Integer> & java.io.Serializable) () -> 7));
+            assertEquals(7, any, "the failing one does not win");
+            List<Integer> mapped = new ArrayList<>();
+            ex.map(PoolContract::square, IntStream.range(0, 100).boxed().toList(), 10).forEachRemaining(mapped::add);
+            assertEquals(IntStream.range(0, 100).map(i -> i * i).boxed().toList(), mapped);
+            java.util.concurrent.CompletableFuture<String> done = new java.util.concurrent.CompletableFuture<>();
+            ex.submit(PoolContract::hello).toCompletableFuture().whenComplete((v, e) -> done.complete(v));
+            assertTrue(done.get(WAIT.toSeconds(), TimeUnit.SECONDS).startsWith("hello"));
+            // not serializable: refused at the call
+            java.util.concurrent.Callable<Integer> plain = new java.util.concurrent.Callable<>() {
+                @Override
+                public Integer call() {
+                    return 1;
+                }
+            };
+            assertThrows(java.util.concurrent.RejectedExecutionException.class, () -> ex.submit(plain));
+        } finally {
+            ex.shutdown();
+        }
+        assertTrue(ex.isShutdown());
+        assertThrows(java.util.concurrent.RejectedExecutionException.class, () -> ex.submit(() -> 1));
+        assertTrue(ex.awaitTermination(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertTrue(ex.isTerminated());
+    }
+
+    @Test
+    void shutdownNowReturnsWhatNeverStarted() throws Exception {
+        ProcessPoolExecutor ex = new ProcessPoolExecutor(ctx, 1);
+        Event never = ctx.event();
+        AsyncResult<Integer> running = ex.submit(PoolContract::waitFor, never);
+        List<AsyncResult<Integer>> queued = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            queued.add(ex.submit(() -> 1));
+        }
+        List<Runnable> neverStarted = ex.shutdownNow();
+        assertTrue(neverStarted.size() >= 4, "at most one task went to the busy worker: " + neverStarted.size());
+        for (AsyncResult<Integer> r : queued) {
+            assertThrows(CancellationException.class, () -> r.get(WAIT));
+        }
+        assertThrows(CancellationException.class, () -> running.get(WAIT));
+        assertTrue(ex.awaitTermination(WAIT.toSeconds(), TimeUnit.SECONDS));
+        never.set();
+    }
+
+    @Test
+    void whenAllAndWhenAnyCombineResults() throws Exception {
+        try (Pool pool = pool(2)) {
+            AsyncResult<List<Integer>> all = AsyncResult.whenAll(pool.applyAsync(PoolContract::square, 2),
+                    pool.applyAsync(PoolContract::square, 3));
+            assertEquals(List.of(4, 9), all.get(WAIT));
+            Event never = ctx.event();
+            AsyncResult<Integer> slow = pool.applyAsync(PoolContract::waitFor, never);
+            AsyncResult<Integer> any = AsyncResult.whenAny(slow, pool.applyAsync(PoolContract::square, 5));
+            assertEquals(25, any.get(WAIT));
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> AsyncResult.whenAll(
+                    pool.applyAsync(PoolContract::square, 1), pool.applyAsync(PoolContract::tenDividedBy, 0)).get(WAIT));
+            assertInstanceOf(ArithmeticException.class, failed.getCause());
+            never.set();
+            assertEquals(1, slow.get(WAIT));
+            closeAndJoin(pool);
+        }
+    }
 }
