@@ -1,6 +1,5 @@
 package org.multiprocessing4j;
 
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.Serializable;
@@ -99,10 +98,18 @@ public final class Pool implements AutoCloseable {
     static final int MAX_AHEAD = 1024;
     /** At most this many chunks of one imap are submitted and not yet consumed. */
     static final int IMAP_IN_FLIGHT = 4096;
-    /** Workers that end before any task completed, in a row, before the pool gives up. */
+    /**
+     * Workers that end by themselves (not killed by a signal from outside) before any task
+     * completed, in a row, before the pool gives up: they cannot start, and starting more would
+     * loop for ever.
+     */
     private static final int MAX_EARLY_DEATHS = 5;
     /** Functions each worker keeps decoded; the oldest is forgotten beyond. */
     private static final int WORKER_FUNCTIONS = 256;
+    /** A feeder keeps its batch buffer up to this size (bigger batches get a buffer of their own). */
+    private static final int BATCH_BUFFER_KEPT = 1 << 20;
+    /** The bytes before a task's own in its message: the BATCH type and a count of 1. */
+    static final int BATCH_HEADER = 5;
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private enum State { RUNNING, CLOSED, TERMINATED, BROKEN }
@@ -258,7 +265,7 @@ public final class Pool implements AutoCloseable {
         Objects.requireNonNull(fn, "fn");
         Fn f = function(fn);
         long id = taskIds.incrementAndGet();
-        byte[] message = encodeTask(id, f, List.<Object[]>of(args));
+        PoolWire.Out message = encodeTask(id, f, List.<Object[]>of(args));
         ApplyJob<R> job = new ApplyJob<>(f, callback, errorCallback);
         job.task = new PoolTask(id, job, 0, 1, message);
         submit(List.of(job.task));
@@ -630,38 +637,39 @@ public final class Pool implements AutoCloseable {
 
     private byte[] encodeInitializer(Serializable fn, Object[] args) {
         codec.register(Codec.declaringClassOf(fn, fn.getClass().getClassLoader()));
-        try {
-            PoolWire.Out out = new PoolWire.Out(256);
-            byte[] f = codec.encodeFunction(fn);
-            out.data.writeInt(f.length);
-            out.data.write(f);
-            out.data.writeByte(args.length);
-            for (Object a : args) {
-                codec.writeValue(out.data, a);
-            }
-            return out.bytes();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        PoolWire.Out out = new PoolWire.Out(256);
+        byte[] f = codec.encodeFunction(fn);
+        out.writeInt(f.length).write(f).writeByte(args.length);
+        for (Object a : args) {
+            PoolWire.writeValue(out, a, codec);
         }
+        return out.bytes();
     }
 
-    private byte[] encodeTask(long id, Fn f, List<Object[]> calls) {
-        try {
-            PoolWire.Out out = new PoolWire.Out(32 + calls.size() * 8);
-            out.data.writeByte(PoolWire.TASK);
-            out.data.writeLong(id);
-            out.data.writeLong(f.id);
-            out.data.writeInt(calls.size());
-            for (Object[] args : calls) {
-                out.data.writeByte(args.length);
-                for (Object a : args) {
-                    codec.writeValue(out.data, a);
+    /**
+     * A task as it goes into a batch (see {@link PoolWire}), after {@link #BATCH_HEADER} bytes
+     * that make it a batch of one when it is sent alone (so a large task is not copied again);
+     * values are checked and written here, in the caller.
+     */
+    private PoolWire.Out encodeTask(long id, Fn f, List<Object[]> calls) {
+        long hint = 32 + calls.size() * 8L;
+        for (Object[] args : calls) {
+            for (Object a : args) {
+                if (a instanceof byte[] b) {
+                    hint += b.length;
                 }
             }
-            return out.bytes();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
         }
+        PoolWire.Out out = new PoolWire.Out((int) Math.min(hint, Integer.MAX_VALUE - 64));
+        out.writeByte(PoolWire.BATCH).writeInt(1);
+        out.writeLong(id).writeLong(f.id).writeInt(calls.size());
+        for (Object[] args : calls) {
+            out.writeByte(args.length);
+            for (Object a : args) {
+                PoolWire.writeValue(out, a, codec);
+            }
+        }
+        return out;
     }
 
     private void checkRunning() {
@@ -753,6 +761,8 @@ public final class Pool implements AutoCloseable {
         /** Feeder-thread state: the functions this worker has, oldest first; its allow-list generation. */
         final LinkedHashMap<Long, Boolean> defined = new LinkedHashMap<>();
         int generation;
+        /** Feeder-thread state: the buffer batches are assembled in. */
+        PoolWire.Out batchBuffer = new PoolWire.Out(4096);
 
         Worker(int number, Process process, Connection tasks, Connection control, SharedLongArray status, int generation) {
             this.number = number;
@@ -778,24 +788,15 @@ public final class Pool implements AutoCloseable {
         Process p = context.process(PoolWorker::run, taskPipe.conn2(), controlPipe.conn1(), status);
         p.setName("PoolWorker-" + poolNumber + "." + number);
         p.setDaemon(true);
-        int generation;
-        byte[] config;
-        try {
-            PoolWire.Out out = new PoolWire.Out(512);
-            out.data.writeByte(PoolWire.CONFIG);
-            generation = codec.generation();
-            PoolWire.writeRegistry(out.data, generation, codec.registeredNames());
-            out.data.writeInt(maxTasksPerChild);
-            out.data.writeLong(softLimit == null ? 0 : softLimit.toNanos());
-            out.data.writeLong(memoryLimit);
-            out.data.writeByte(initializer == null ? 0 : 1);
-            if (initializer != null) {
-                out.data.write(initializer);
-            }
-            config = out.bytes();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        PoolWire.Out out = new PoolWire.Out(512).writeByte(PoolWire.CONFIG);
+        int generation = codec.generation();
+        PoolWire.writeRegistry(out, generation, codec.registeredNames());
+        out.writeInt(maxTasksPerChild).writeLong(softLimit == null ? 0 : softLimit.toNanos()).writeLong(memoryLimit);
+        out.writeByte(initializer == null ? 0 : 1);
+        if (initializer != null) {
+            out.write(initializer);
         }
+        byte[] config = out.bytes();
         p.start();
         taskPipe.conn2().close();
         controlPipe.conn1().close();
@@ -820,12 +821,16 @@ public final class Pool implements AutoCloseable {
         Thread.ofPlatform().daemon().name(base + "-tasks").start(() -> feed(w));
     }
 
-    /** The feeder of one worker: sends it tasks while it has room, until it is gone or the pool drained. */
+    /**
+     * The feeder of one worker: sends it the tasks it has room for, several in one batch message,
+     * until it is gone or the pool drained.
+     */
     private void feed(Worker w) {
+        List<PoolTask> batch = new ArrayList<>();
         try {
             while (true) {
-                PoolTask t;
                 boolean last;
+                batch.clear();
                 lock.lock();
                 try {
                     while (true) {
@@ -836,24 +841,26 @@ public final class Pool implements AutoCloseable {
                             w.tasks.close(); // the worker sees the end of stream and exits
                             return;
                         }
-                        boolean room = !w.retiring && (maxTasksPerChild == 0 || w.sent < maxTasksPerChild);
-                        t = room ? takeFor(w) : null;
-                        if (t != null) {
+                        PoolTask t;
+                        while (!w.retiring && (maxTasksPerChild == 0 || w.sent < maxTasksPerChild) && (t = takeFor(w)) != null) {
+                            w.held.addLast(t);
+                            w.heldItems += t.items;
+                            w.sent++;
+                            t.worker = w;
+                            batch.add(t);
+                        }
+                        if (!batch.isEmpty()) {
                             break;
                         }
                         w.wake.await();
                     }
-                    w.held.addLast(t);
-                    w.heldItems += t.items;
-                    w.sent++;
-                    t.worker = w;
                     last = maxTasksPerChild > 0 && w.sent >= maxTasksPerChild;
                 } finally {
                     lock.unlock();
                 }
-                send(w, t);
+                send(w, batch);
                 if (last) {
-                    return; // the worker exits after this task; its reader starts the next one
+                    return; // the worker exits after these tasks; its reader starts the next one
                 }
             }
         } catch (IOException | IllegalStateException e) {
@@ -863,24 +870,44 @@ public final class Pool implements AutoCloseable {
         }
     }
 
-    private void send(Worker w, PoolTask t) throws IOException, InterruptedException {
+    private void send(Worker w, List<PoolTask> batch) throws IOException, InterruptedException {
         int generation = codec.generation();
         if (generation != w.generation) {
             w.tasks.sendBytes(PoolWire.registry(generation, codec.registeredNames()));
             w.generation = generation;
         }
-        Fn f = t.fn;
-        if (w.defined.remove(f.id) == null) {
-            if (w.defined.size() >= WORKER_FUNCTIONS) {
-                Iterator<Long> oldest = w.defined.keySet().iterator();
-                long old = oldest.next();
-                oldest.remove();
-                w.tasks.sendBytes(PoolWire.forget(old));
+        int size = BATCH_HEADER;
+        for (PoolTask t : batch) {
+            Fn f = t.fn;
+            if (w.defined.remove(f.id) == null) {
+                if (w.defined.size() >= WORKER_FUNCTIONS) {
+                    Iterator<Long> oldest = w.defined.keySet().iterator();
+                    long old = oldest.next();
+                    oldest.remove();
+                    w.tasks.sendBytes(PoolWire.forget(old));
+                }
+                w.tasks.sendBytes(PoolWire.define(f.id, f.bytes));
             }
-            w.tasks.sendBytes(PoolWire.define(f.id, f.bytes));
+            w.defined.put(f.id, Boolean.TRUE);
+            size += t.length - BATCH_HEADER;
         }
-        w.defined.put(f.id, Boolean.TRUE);
-        w.tasks.sendBytes(t.message);
+        if (batch.size() == 1) {
+            w.tasks.sendBytes(batch.get(0).message, 0, batch.get(0).length); // already a batch of one
+            return;
+        }
+        PoolWire.Out out = w.batchBuffer;
+        out.reset();
+        if (out.buf.length < size) {
+            out = new PoolWire.Out(size);
+            if (size <= BATCH_BUFFER_KEPT) {
+                w.batchBuffer = out;
+            }
+        }
+        out.writeByte(PoolWire.BATCH).writeInt(batch.size());
+        for (PoolTask t : batch) {
+            out.write(t.message, BATCH_HEADER, t.length - BATCH_HEADER);
+        }
+        w.tasks.sendBytes(out.buffer(), 0, out.size());
     }
 
     /** The reader of one worker: its answers until the end of its stream, then what its end means. */
@@ -888,10 +915,9 @@ public final class Pool implements AutoCloseable {
         try {
             while (true) {
                 byte[] m = w.tasks.recvBytes();
-                DataInputStream in = PoolWire.in(m);
+                PoolWire.In in = new PoolWire.In(m);
                 switch (in.readByte()) {
-                    case PoolWire.RESULT -> onResult(w, in);
-                    case PoolWire.CANCELLED -> onCancelled(w, in.readLong());
+                    case PoolWire.RESULTS -> onResults(w, in);
                     case PoolWire.RETIRING -> {
                         lock.lock();
                         try {
@@ -921,61 +947,65 @@ public final class Pool implements AutoCloseable {
         workerEnded(w);
     }
 
-    private void onResult(Worker w, DataInputStream in) throws IOException {
-        long id = in.readLong();
-        long runNanos = in.readLong();
-        PoolTask t = answered(w, id);
-        t.fn.observe(runNanos, t.items);
-        boolean ok = in.readByte() == 0;
-        if (ok) {
-            int n = in.readInt();
-            Object[] values = new Object[n];
-            Throwable failure = null;
-            for (int i = 0; i < n && failure == null; i++) {
-                try {
-                    values[i] = codec.readValue(in);
-                } catch (SerializationException e) {
-                    failure = e;
-                }
-            }
-            if (failure == null) {
-                finish(t, values, null);
-            } else {
-                finishOrRetry(t, failure);
-            }
-        } else {
-            in.readInt(); // the index of the failed call in the chunk
-            boolean softLimitHit = in.readByte() != 0;
-            Throwable error = PoolWire.readError(in, codec);
-            if (softLimitHit) {
-                error = new TaskTimeoutException(false, softLimit, "the task was interrupted in worker pid " + w.process.pid()
-                        + " and threw", error);
-            }
-            finishOrRetry(t, error);
-        }
-    }
-
-    /** Takes the answered task off the worker's list (it is always the oldest one held). */
-    private PoolTask answered(Worker w, long id) throws IOException {
+    /** The answers of one RESULTS message: taken off the worker's list under one lock, then delivered. */
+    private void onResults(Worker w, PoolWire.In in) throws IOException {
+        int count = in.readInt();
+        PoolTask[] tasks = new PoolTask[count];
         lock.lock();
         try {
-            PoolTask t = w.held.pollFirst();
-            if (t == null || t.id != id) {
-                throw new IOException("pool worker pid " + w.process.pid() + " answered task " + id + " out of order");
+            for (int i = 0; i < count; i++) {
+                PoolTask t = w.held.pollFirst();
+                if (t == null) {
+                    throw new IOException("pool worker pid " + w.process.pid() + " answered a task it was not given");
+                }
+                w.heldItems -= t.items;
+                tasks[i] = t;
             }
-            w.heldItems -= t.items;
             w.completedAny = true;
             earlyDeaths = 0;
             w.wake.signal();
-            return t;
         } finally {
             lock.unlock();
         }
-    }
-
-    private void onCancelled(Worker w, long id) throws IOException {
-        PoolTask t = answered(w, id);
-        finish(t, null, null);
+        for (PoolTask t : tasks) {
+            long id = in.readLong();
+            if (id != t.id) {
+                throw new IOException("pool worker pid " + w.process.pid() + " answered task " + id + " out of order (expected " + t.id + ")");
+            }
+            long runNanos = in.readLong();
+            byte kind = in.readByte();
+            if (kind == PoolWire.SKIPPED) {
+                finish(t, null, null);
+                continue;
+            }
+            t.fn.observe(runNanos, t.items);
+            if (kind == PoolWire.OK) {
+                int n = in.readInt();
+                Object[] values = new Object[n];
+                Throwable failure = null;
+                for (int i = 0; i < n; i++) {
+                    try {
+                        values[i] = PoolWire.readValue(in, codec);
+                    } catch (SerializationException e) {
+                        failure = failure == null ? e : failure;
+                    }
+                }
+                if (failure == null) {
+                    finish(t, values, null);
+                } else {
+                    finishOrRetry(t, failure);
+                }
+            } else {
+                in.readInt(); // the index of the failed call in the chunk
+                boolean softLimitHit = in.readByte() != 0;
+                Throwable error = PoolWire.readError(in, codec);
+                if (softLimitHit) {
+                    error = new TaskTimeoutException(false, softLimit, "the task was interrupted in worker pid " + w.process.pid()
+                            + " and threw", error);
+                }
+                finishOrRetry(t, error);
+            }
+        }
     }
 
     /** A task's failure: retried by the policy, else final. */
@@ -1059,8 +1089,8 @@ public final class Pool implements AutoCloseable {
         }
         long running = w.status.getAndAdd(PoolWorker.RUNNING, 0);
         List<PoolTask> handOn = new ArrayList<>();
-        PoolTask lost = null;
-        Throwable lostReason = null;
+        List<PoolTask> lost = new ArrayList<>();
+        List<Throwable> lostReasons = new ArrayList<>();
         boolean replace;
         lock.lock();
         try {
@@ -1068,14 +1098,15 @@ public final class Pool implements AutoCloseable {
             w.wake.signal();
             workers.remove(w);
             ended.add(w.process);
-            PoolTask first = w.held.peekFirst();
-            if (first != null && first.id == running) {
-                lost = w.held.pollFirst();
-                lostReason = w.killedFor == lost ? w.killReason
-                        : new WorkerLostException(w.process.pid(), exit, null);
-            }
+            // the tasks up to the one the status slot names may have run; the others have not
+            boolean ran = running != 0 && w.held.stream().anyMatch(t -> t.id == running);
             for (PoolTask t : w.held) {
-                if (t.cancelled) {
+                if (ran) {
+                    lost.add(t);
+                    lostReasons.add(w.killedFor == t ? w.killReason : new WorkerLostException(w.process.pid(), exit,
+                            t.id == running ? null : "it had run the task, its result was not sent yet"));
+                    ran = t.id != running;
+                } else if (t.cancelled) {
                     outstanding--;
                 } else {
                     handOn.add(t);
@@ -1084,7 +1115,9 @@ public final class Pool implements AutoCloseable {
             w.held.clear();
             boolean expected = w.retiring || (maxTasksPerChild > 0 && w.sent >= maxTasksPerChild && exit != null && exit == 0)
                     || state != State.RUNNING && state != State.CLOSED || w.killedFor != null;
-            if (!expected && !w.completedAny && ++earlyDeaths >= MAX_EARLY_DEATHS && brokenBy == null) {
+            // killed from outside (SIGKILL, SIGTERM: the OOM killer, an operator, chaos) is not a worker that cannot start
+            boolean killed = exit != null && (exit == -9 || exit == -15);
+            if (!expected && !killed && !w.completedAny && ++earlyDeaths >= MAX_EARLY_DEATHS && brokenBy == null) {
                 brokenBy = new IllegalStateException(MAX_EARLY_DEATHS + " pool workers in a row ended before completing a task"
                         + " (last: pid " + w.process.pid() + ", exit code " + exit + ")");
             }
@@ -1093,12 +1126,13 @@ public final class Pool implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (lost != null) {
-            LOG.info("pool worker pid %s ended (exit code %s) while running task %s", w.process.pid(), exit, lost.id);
-            if (lost.cancelled) {
-                finish(lost, null, null);
+        for (int i = 0; i < lost.size(); i++) {
+            PoolTask t = lost.get(i);
+            LOG.info("pool worker pid %s ended (exit code %s) holding task %s, which may have run", w.process.pid(), exit, t.id);
+            if (t.cancelled) {
+                finish(t, null, null);
             } else {
-                finishOrRetry(lost, lostReason);
+                finishOrRetry(t, lostReasons.get(i));
             }
         }
         if (!handOn.isEmpty()) {
@@ -1175,15 +1209,21 @@ public final class Pool implements AutoCloseable {
         }
     }
 
-    /** Kills {@code w} because of the task {@code id} it runs, if it still runs it. */
+    /** Kills {@code w} because of the task {@code id} it runs, if it still holds it. */
     private void killFor(Worker w, long id, Throwable reason) {
         lock.lock();
         try {
-            PoolTask first = w.held.peekFirst();
-            if (w.gone || w.killedFor != null || first == null || first.id != id) {
+            PoolTask target = null;
+            for (PoolTask t : w.held) {
+                if (t.id == id) {
+                    target = t;
+                    break;
+                }
+            }
+            if (w.gone || w.killedFor != null || target == null) {
                 return;
             }
-            w.killedFor = first;
+            w.killedFor = target;
             w.killReason = reason;
         } finally {
             lock.unlock();
@@ -1209,11 +1249,7 @@ public final class Pool implements AutoCloseable {
             return; // pending: the feeder drops it when it meets it
         }
         try {
-            PoolWire.Out out = new PoolWire.Out(16);
-            out.data.writeByte(PoolWire.CANCEL);
-            out.data.writeLong(t.id);
-            out.data.writeByte(interrupt ? 1 : 0);
-            w.control.sendBytes(out.bytes());
+            w.control.sendBytes(new PoolWire.Out(16).writeByte(PoolWire.CANCEL).writeLong(t.id).writeByte(interrupt ? 1 : 0).bytes());
         } catch (IOException | IllegalStateException e) {
             return; // the worker is gone; its end hands the task on, and a cancelled one is dropped
         } catch (InterruptedException e) {
@@ -1326,20 +1362,23 @@ public final class Pool implements AutoCloseable {
         /** The position of its first item in its job. */
         final int index;
         final int items;
+        /** The task's bytes ({@link PoolWire}), a batch of one: the first {@link #length} bytes of this array. */
         final byte[] message;
+        final int length;
         /** Runs so far (for retries). Touched by one thread at a time: the one handling its outcome. */
         int attempts;
         /** Guarded by the pool's lock. */
         Worker worker;
         volatile boolean cancelled;
 
-        PoolTask(long id, Job job, int index, int items, byte[] message) {
+        PoolTask(long id, Job job, int index, int items, PoolWire.Out message) {
             this.id = id;
             this.job = job;
             this.fn = job.fn;
             this.index = index;
             this.items = items;
-            this.message = message;
+            this.message = message.buffer();
+            this.length = message.size();
         }
     }
 

@@ -1,206 +1,333 @@
 package org.multiprocessing4j;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.multiprocessing4j.internal.codec.Codec;
 
 /**
  * The messages between a {@link Pool} and its workers, as raw bytes on pipes
- * ({@link Connection#sendBytes}); values inside are written with {@link Codec#writeValue}, which
- * names classes rather than numbering them, so a worker whose allow-list is a superset of the
- * writer's reads them.
+ * ({@link Connection#sendBytes}). All numbers big-endian.
  *
  * <h2>Task pipe, pool to worker (one duplex pipe per worker)</h2>
  * <pre>
  *   DEFINE   1 | fnId int64 | function (int32 length, {@link Codec#encodeFunction} bytes)
  *   FORGET   2 | fnId int64
- *   REGISTRY 3 | generation int32 | count int32 | class names (UTF each)
- *   TASK     4 | taskId int64 | fnId int64 | calls int32 | (argc int8 | value*)*
+ *   REGISTRY 3 | generation int32 | count int32 | class names (text each)
+ *   BATCH    4 | count int32 | task*
+ *   task    := taskId int64 | fnId int64 | calls int32 | (argc int8 | value*)*
  * </pre>
- * A worker runs TASKs in the order received, so the pool knows which of the tasks it sent have
+ * A worker runs tasks in the order received, so the pool knows which of the tasks it sent have
  * started: the oldest unanswered one may be running (the worker's status slot says whether it
  * is), the others have not.
  *
  * <h2>Task pipe, worker to pool</h2>
  * <pre>
- *   RESULT      1 | taskId int64 | runNanos int64 | 0 | count int32 | value*      (every call returned)
- *               1 | taskId int64 | runNanos int64 | 1 | index int32 | softLimitHit int8 | error
- *   CANCELLED   2 | taskId int64                                                  (skipped, cancelled before it started)
- *   RETIRING    3 | reason (UTF)                                                  (runs nothing more, then exits)
+ *   RESULTS     1 | count int32 | result*        (answers in the order of the tasks)
+ *   result     := taskId int64 | runNanos int64 | 0 | count int32 | value*          (every call returned)
+ *               | taskId int64 | runNanos int64 | 1 | index int32 | softLimitHit int8 | error
+ *               | taskId int64 | 0 int64        | 2                                   (skipped: cancelled before it started)
+ *   RETIRING    3 | reason (text)                 (runs nothing more, then exits)
  *   INIT_FAILED 4 | error
- *   error := className (UTF) | hasMessage int8 [message (text)] | stack trace (text) | hasObject int8 [int32 length, value bytes]
- *   text  := int32 length | UTF-8 bytes
+ *   error      := className (text) | hasMessage int8 [message (text)] | stack trace (text) |
+ *                 hasObject int8 [value]
  * </pre>
  *
  * <h2>Control pipe, pool to worker (one simplex pipe per worker)</h2>
  * <pre>
- *   CONFIG 10 | generation int32 | count int32 | names (UTF each) | maxTasks int32 (0: none) |
+ *   CONFIG 10 | generation int32 | count int32 | names (text each) | maxTasks int32 (0: none) |
  *             softLimitNanos int64 (0: none) | memoryLimitBytes int64 (0: none) |
  *             hasInitializer int8 [function (int32 length, bytes) | argc int8 | value*]
  *   CANCEL 11 | taskId int64 | interrupt int8
  * </pre>
+ *
+ * <h2>Values</h2>
+ * <pre>
+ *   value := 0 null | 1 String (text) | 2 Integer int32 | 3 Long int64 | 4 Double (IEEE bits int64) |
+ *            5 Boolean int8 | 6 byte[] (int32 length, bytes) |
+ *            99 anything else: int32 length, {@link Codec#writeValue} bytes (allow-list checked)
+ *   text  := int32 length | UTF-8 bytes
+ * </pre>
+ * The common values are written here directly (a map of a million ints spends its time here);
+ * the codec's value format names classes rather than numbering them, so a worker whose
+ * allow-list is a superset of the writer's reads everything.
  */
 final class PoolWire {
     static final byte DEFINE = 1;
     static final byte FORGET = 2;
     static final byte REGISTRY = 3;
-    static final byte TASK = 4;
+    static final byte BATCH = 4;
 
-    static final byte RESULT = 1;
-    static final byte CANCELLED = 2;
+    static final byte RESULTS = 1;
     static final byte RETIRING = 3;
     static final byte INIT_FAILED = 4;
+
+    static final byte OK = 0;
+    static final byte FAILED = 1;
+    static final byte SKIPPED = 2;
 
     static final byte CONFIG = 10;
     static final byte CANCEL = 11;
 
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
     private PoolWire() {}
 
-    /** A growable byte buffer with a data view; one message each. */
-    static final class Out extends ByteArrayOutputStream {
-        final DataOutputStream data = new DataOutputStream(this);
+    /** A growable message buffer; not thread-safe. */
+    static final class Out {
+        byte[] buf;
+        int size;
 
-        Out(int size) {
-            super(size);
+        Out(int capacity) {
+            buf = new byte[Math.max(16, capacity)];
         }
 
-        byte[] bytes() {
-            return toByteArray();
+        void reset() {
+            size = 0;
         }
 
-        /** The internal array; the message is its first {@link #size()} bytes. */
+        int size() {
+            return size;
+        }
+
         byte[] buffer() {
             return buf;
         }
+
+        byte[] bytes() {
+            return Arrays.copyOf(buf, size);
+        }
+
+        private void ensure(int n) {
+            if (size + n > buf.length) {
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + n));
+            }
+        }
+
+        Out writeByte(int v) {
+            ensure(1);
+            buf[size++] = (byte) v;
+            return this;
+        }
+
+        Out writeInt(int v) {
+            ensure(4);
+            INT.set(buf, size, v);
+            size += 4;
+            return this;
+        }
+
+        Out writeLong(long v) {
+            ensure(8);
+            LONG.set(buf, size, v);
+            size += 8;
+            return this;
+        }
+
+        Out write(byte[] b, int off, int len) {
+            ensure(len);
+            System.arraycopy(b, off, buf, size, len);
+            size += len;
+            return this;
+        }
+
+        Out write(byte[] b) {
+            return write(b, 0, b.length);
+        }
+
+        Out writeText(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            writeInt(b.length);
+            return write(b);
+        }
+
+        /** Overwrites the int at {@code at} (a count known only at the end). */
+        void putInt(int at, int v) {
+            INT.set(buf, at, v);
+        }
     }
 
-    static DataInputStream in(byte[] message) {
-        return new DataInputStream(new java.io.ByteArrayInputStream(message));
+    /** A reader over one message; lengths are checked against what is left. */
+    static final class In {
+        final byte[] buf;
+        int pos;
+        final int limit;
+
+        In(byte[] buf) {
+            this(buf, 0, buf.length);
+        }
+
+        In(byte[] buf, int pos, int limit) {
+            this.buf = buf;
+            this.pos = pos;
+            this.limit = limit;
+        }
+
+        private void need(int n) throws IOException {
+            if (n < 0 || limit - pos < n) {
+                throw new IOException("malformed pool message: " + n + " bytes wanted at " + pos + " of " + limit);
+            }
+        }
+
+        byte readByte() throws IOException {
+            need(1);
+            return buf[pos++];
+        }
+
+        int readInt() throws IOException {
+            need(4);
+            int v = (int) INT.get(buf, pos);
+            pos += 4;
+            return v;
+        }
+
+        long readLong() throws IOException {
+            need(8);
+            long v = (long) LONG.get(buf, pos);
+            pos += 8;
+            return v;
+        }
+
+        byte[] readBytes() throws IOException {
+            int n = readInt();
+            need(n);
+            byte[] b = Arrays.copyOfRange(buf, pos, pos + n);
+            pos += n;
+            return b;
+        }
+
+        String readText() throws IOException {
+            int n = readInt();
+            need(n);
+            String s = new String(buf, pos, n, StandardCharsets.UTF_8);
+            pos += n;
+            return s;
+        }
+    }
+
+    static void writeValue(Out out, Object v, Codec codec) {
+        switch (v) {
+            case null -> out.writeByte(0);
+            case Integer i -> out.writeByte(2).writeInt(i);
+            case Long l -> out.writeByte(3).writeLong(l);
+            case String s -> out.writeByte(1).writeText(s);
+            case Double d -> out.writeByte(4).writeLong(Double.doubleToRawLongBits(d));
+            case Boolean b -> out.writeByte(5).writeByte(b ? 1 : 0);
+            case byte[] b -> out.writeByte(6).writeInt(b.length).write(b);
+            default -> {
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+                try {
+                    codec.writeValue(new DataOutputStream(bytes), v);
+                } catch (IOException e) {
+                    throw new SerializationException("cannot serialise " + v.getClass().getName() + ": " + e, v.getClass().getName(), e);
+                }
+                out.writeByte(99).writeInt(bytes.size()).write(bytes.toByteArray());
+            }
+        }
+    }
+
+    static Object readValue(In in, Codec codec) throws IOException {
+        int tag = in.readByte();
+        return switch (tag) {
+            case 0 -> null;
+            case 1 -> in.readText();
+            case 2 -> in.readInt();
+            case 3 -> in.readLong();
+            case 4 -> Double.longBitsToDouble(in.readLong());
+            case 5 -> in.readByte() != 0;
+            case 6 -> in.readBytes();
+            case 99 -> {
+                int n = in.readInt();
+                in.need(n);
+                int start = in.pos;
+                in.pos += n; // past it first: a value refused here leaves the rest of the message readable
+                yield codec.readValue(new DataInputStream(new ByteArrayInputStream(in.buf, start, n)));
+            }
+            default -> throw new IOException("malformed pool message: value tag " + tag);
+        };
     }
 
     static byte[] define(long fnId, byte[] function) {
-        try {
-            Out out = new Out(function.length + 16);
-            out.data.writeByte(DEFINE);
-            out.data.writeLong(fnId);
-            out.data.writeInt(function.length);
-            out.data.write(function);
-            return out.bytes();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return new Out(function.length + 16).writeByte(DEFINE).writeLong(fnId).writeInt(function.length).write(function).bytes();
     }
 
     static byte[] forget(long fnId) {
-        try {
-            Out out = new Out(9);
-            out.data.writeByte(FORGET);
-            out.data.writeLong(fnId);
-            return out.bytes();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return new Out(9).writeByte(FORGET).writeLong(fnId).bytes();
     }
 
     static byte[] registry(int generation, List<String> names) {
-        try {
-            Out out = new Out(64 + names.size() * 48);
-            out.data.writeByte(REGISTRY);
-            writeRegistry(out.data, generation, names);
-            return out.bytes();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        Out out = new Out(64 + names.size() * 48).writeByte(REGISTRY);
+        writeRegistry(out, generation, names);
+        return out.bytes();
     }
 
-    static void writeRegistry(DataOutputStream out, int generation, List<String> names) throws IOException {
-        out.writeInt(generation);
-        out.writeInt(names.size());
+    static void writeRegistry(Out out, int generation, List<String> names) {
+        out.writeInt(generation).writeInt(names.size());
         for (String n : names) {
-            out.writeUTF(n);
+            out.writeText(n);
         }
     }
 
-    static List<String> readNames(DataInputStream in) throws IOException {
+    static List<String> readNames(In in) throws IOException {
         int n = in.readInt();
-        if (n < 0 || n > 1_000_000) {
+        if (n < 0 || n > in.limit - in.pos) {
             throw new IOException("malformed registry: " + n + " names");
         }
         String[] names = new String[n];
         for (int i = 0; i < n; i++) {
-            names[i] = in.readUTF();
+            names[i] = in.readText();
         }
         return List.of(names);
-    }
-
-    static void writeText(DataOutputStream out, String s) throws IOException {
-        byte[] b = s.getBytes(StandardCharsets.UTF_8);
-        out.writeInt(b.length);
-        out.write(b);
-    }
-
-    static String readText(DataInputStream in) throws IOException {
-        int n = in.readInt();
-        if (n < 0 || n > in.available()) {
-            throw new IOException("malformed text of length " + n);
-        }
-        byte[] b = new byte[n];
-        in.readFully(b);
-        return new String(b, StandardCharsets.UTF_8);
     }
 
     /**
      * Writes an exception: its class, message and printed stack trace always; the object itself
      * when the codec can write it (a JDK or registered exception class).
      */
-    static void writeError(DataOutputStream out, Throwable error, Codec codec) throws IOException {
-        out.writeUTF(error.getClass().getName());
+    static void writeError(Out out, Throwable error, Codec codec) {
+        out.writeText(error.getClass().getName());
         String message = error.getMessage();
         out.writeByte(message == null ? 0 : 1);
         if (message != null) {
-            writeText(out, message);
+            out.writeText(message);
         }
         StringWriter trace = new StringWriter();
         error.printStackTrace(new PrintWriter(trace));
-        writeText(out, trace.toString());
-        byte[] object = null;
+        out.writeText(trace.toString());
+        Out object = new Out(512);
         try {
-            Out o = new Out(512);
-            codec.writeValue(o.data, error);
-            object = o.bytes();
-        } catch (RuntimeException | IOException | StackOverflowError e) {
+            writeValue(object, error, codec);
+        } catch (RuntimeException | StackOverflowError e) {
             object = null; // not allowed or not serialisable: the text stands for it
         }
         out.writeByte(object == null ? 0 : 1);
         if (object != null) {
-            out.writeInt(object.length);
-            out.write(object);
+            out.write(object.buf, 0, object.size);
         }
     }
 
     /** Reads what {@link #writeError} wrote: the exception itself when it decodes, else a {@link RemoteTaskException}. */
-    static Throwable readError(DataInputStream in, Codec codec) throws IOException {
-        String className = in.readUTF();
-        String message = in.readByte() != 0 ? readText(in) : null;
-        String trace = readText(in);
+    static Throwable readError(In in, Codec codec) throws IOException {
+        String className = in.readText();
+        String message = in.readByte() != 0 ? in.readText() : null;
+        String trace = in.readText();
         if (in.readByte() != 0) {
-            int n = in.readInt();
-            if (n < 0 || n > in.available()) {
-                throw new IOException("malformed error of length " + n);
-            }
-            byte[] b = new byte[n];
-            in.readFully(b);
             try {
-                if (codec.readValue(in(b)) instanceof Throwable t) {
+                if (readValue(in, codec) instanceof Throwable t) {
                     return t;
                 }
-            } catch (RuntimeException | IOException e) {
+            } catch (RuntimeException e) {
                 // fall through to the text form
             }
         }

@@ -1,6 +1,5 @@
 package org.multiprocessing4j;
 
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.Serializable;
@@ -23,13 +22,20 @@ import org.multiprocessing4j.internal.log.Log;
  * reads the control pipe (cancellations) so that a running task can be interrupted.
  *
  * <h2>Status slot</h2>
- * A two-long shared array the pool reads to know what runs now: {@code [0]} the id of the running
- * task (0: none), {@code [1]} the {@link System#nanoTime()} it started at (the clock is the
- * machine's monotonic clock, the same in every process). Both are written by this worker's task
- * thread only, with atomic read-modify-writes (full fences): {@code [1]} before {@code [0]} when a
- * task starts, {@code [0]} back to 0 after its answer was sent. The pool reads them with atomic
- * reads; for a hard time limit it reads {@code [0]} then {@code [1]}. A task whose id is in
- * {@code [0]} when the worker dies may have run; the tasks sent after it have not.
+ * A two-long shared array the pool reads to know what may have run: {@code [0]} the id of the
+ * last task started whose answer has not been sent yet (0: every answer is sent), {@code [1]} the
+ * {@link System#nanoTime()} that task started at (the machine's monotonic clock, the same in every
+ * process). Both are written by this worker's task thread only, with atomic read-modify-writes
+ * (full fences): {@code [1]} before {@code [0]} when a task starts, {@code [0]} back to 0 after
+ * the answers were sent. When the worker dies, the tasks the pool holds up to and including
+ * {@code [0]} may have run; the ones after it have not. The pool reads {@code [0]} then
+ * {@code [1]} for a hard time limit.
+ *
+ * <h2>Batches</h2>
+ * Tasks arrive in batches and are answered in order. Answers of short tasks of one function are
+ * sent together (at the end of the batch, or once the oldest has waited 50 us); before a task of
+ * another function, or after a task that took 50 us or more, the answers so far are sent first,
+ * so a slow task never holds back the answers of the tasks before it.
  */
 final class PoolWorker {
     private static final Log LOG = Log.of(PoolWorker.class);
@@ -83,7 +89,7 @@ final class PoolWorker {
         } catch (EOFException e) {
             return; // the pool went away before configuring this worker
         }
-        DataInputStream in = PoolWire.in(config);
+        PoolWire.In in = new PoolWire.In(config);
         if (in.readByte() != PoolWire.CONFIG) {
             throw new IOException("pool worker: the first control message is not a configuration");
         }
@@ -109,19 +115,18 @@ final class PoolWorker {
     }
 
     /** Runs the pool's initializer; when it throws, tells the pool and ends this worker with the exception. */
-    private void initialize(DataInputStream in) throws Exception {
+    private void initialize(PoolWire.In in) throws Exception {
         try {
-            byte[] fn = new byte[in.readInt()];
-            in.readFully(fn);
+            byte[] fn = in.readBytes();
             Serializable f = codec.decodeFunction(fn);
             Object[] args = readArgs(in);
             invoke(f, args);
         } catch (Throwable t) {
             out.reset();
-            out.data.writeByte(PoolWire.INIT_FAILED);
-            PoolWire.writeError(out.data, t, codec);
+            out.writeByte(PoolWire.INIT_FAILED);
+            PoolWire.writeError(out, t, codec);
             try {
-                tasks.sendBytes(out.toByteArray());
+                tasks.sendBytes(out.buffer(), 0, out.size());
             } catch (IOException e) {
                 t.addSuppressed(e);
             }
@@ -132,7 +137,7 @@ final class PoolWorker {
     private void serveControl(Connection control) {
         try {
             while (true) {
-                DataInputStream in = PoolWire.in(control.recvBytes());
+                PoolWire.In in = new PoolWire.In(control.recvBytes());
                 if (in.readByte() == PoolWire.CANCEL) {
                     long id = in.readLong();
                     boolean interrupt = in.readByte() != 0;
@@ -152,7 +157,6 @@ final class PoolWorker {
     }
 
     private void serve() throws Exception {
-        int done = 0;
         while (maxTasks == 0 || done < maxTasks) {
             byte[] message;
             try {
@@ -162,13 +166,11 @@ final class PoolWorker {
             } catch (InterruptedException e) {
                 return; // a thread worker's kill (terminate): an end, not an error
             }
-            DataInputStream in = PoolWire.in(message);
+            PoolWire.In in = new PoolWire.In(message);
             switch (in.readByte()) {
                 case PoolWire.DEFINE -> {
                     long fnId = in.readLong();
-                    byte[] fn = new byte[in.readInt()];
-                    in.readFully(fn);
-                    functions.put(fnId, new Pending(fn));
+                    functions.put(fnId, new Pending(in.readBytes()));
                 }
                 case PoolWire.FORGET -> functions.remove(in.readLong());
                 case PoolWire.REGISTRY -> {
@@ -176,11 +178,8 @@ final class PoolWorker {
                     codec = Codec.fromRegistry(PoolWire.readNames(in), generation, PoolWorker.class.getClassLoader());
                     // functions decoded under the old list stay valid; the undecoded ones decode with the new one
                 }
-                case PoolWire.TASK -> {
-                    runTask(in);
-                    done++;
-                    if (overMemoryLimit()) {
-                        retire("resident memory above the pool's limit of " + memoryLimit + " bytes");
+                case PoolWire.BATCH -> {
+                    if (!runBatch(in)) {
                         return;
                     }
                 }
@@ -189,92 +188,179 @@ final class PoolWorker {
         }
     }
 
+    /** Tasks done so far (for maxTasks). */
+    private int done;
+    /** Answers in {@link #out} not yet sent, and when the first of them was written. */
+    private int unsent;
+    private int unsentCountAt;
+    private long firstUnsentAt;
+
+    /**
+     * Runs the tasks of a batch in order. Answers are sent together at the end of the batch, or
+     * earlier once the oldest unsent one has waited {@link #FLUSH_NANOS}, so that a batch of slow
+     * tasks does not hold back the results of the first ones. Returns false when this worker
+     * stops (maxTasks reached, or over its memory limit: the rest of the batch is not run and the
+     * pool hands it on).
+     */
+    private boolean runBatch(PoolWire.In in) throws IOException, InterruptedException {
+        int count = in.readInt();
+        for (int i = 0; i < count; i++) {
+            runTask(in);
+            done++;
+            boolean last = i == count - 1;
+            boolean stop = maxTasks > 0 && done >= maxTasks || overMemoryLimit();
+            if (last || stop || System.nanoTime() - firstUnsentAt >= FLUSH_NANOS) {
+                flush();
+            }
+            if (stop) {
+                if (maxTasks == 0 || done < maxTasks) {
+                    retire("resident memory above the pool's limit of " + memoryLimit + " bytes");
+                }
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** How long an answer may wait for the rest of its batch. */
+    private static final long FLUSH_NANOS = 50_000L;
+
+    private void beginAnswer() {
+        if (unsent == 0) {
+            out.reset();
+            out.writeByte(PoolWire.RESULTS);
+            unsentCountAt = out.size();
+            out.writeInt(0);
+            firstUnsentAt = System.nanoTime();
+        }
+        unsent++;
+    }
+
+    private void flush() throws IOException, InterruptedException {
+        if (unsent == 0) {
+            return;
+        }
+        out.putInt(unsentCountAt, unsent);
+        Thread.interrupted(); // a soft limit or a cancellation may have interrupted the last task; the send must not see it
+        tasks.sendBytes(out.buffer(), 0, out.size());
+        unsent = 0;
+        synchronized (runLock) {
+            // the answers are on their way: the last task no longer counts as running
+            status.getAndAdd(RUNNING, -lastRunning);
+            lastRunning = 0;
+            Thread.interrupted();
+        }
+    }
+
     /** A function as received, decoded at its first use (so that a registry sent after it applies). */
     private record Pending(byte[] bytes) {}
 
-    private void runTask(DataInputStream in) throws IOException, InterruptedException {
+    /** The id this thread last wrote to the status slot's running field (it is the only writer). */
+    private long lastRunning;
+    /** The function and run time of the last task: a batch's answers wait for the next task only when it is alike and short. */
+    private long lastFnId;
+    private long lastRunNanos;
+
+    private void runTask(PoolWire.In in) throws IOException, InterruptedException {
         long id = in.readLong();
         long fnId = in.readLong();
         int calls = in.readInt();
+        if (unsent > 0 && (fnId != lastFnId || lastRunNanos >= FLUSH_NANOS)) {
+            flush(); // this task may take long: the answers before it go now
+        }
+        lastFnId = fnId;
         long start = System.nanoTime();
         synchronized (runLock) {
             running = id;
             softLimitHit = false;
             status.getAndAdd(STARTED_AT, start - lastStart);
             lastStart = start;
-            status.getAndAdd(RUNNING, id);
+            status.getAndAdd(RUNNING, id - lastRunning);
+            lastRunning = id;
         }
+        beginAnswer();
+        if (cancelled.remove(id)) {
+            skipCalls(in, calls);
+            out.writeLong(id).writeLong(0).writeByte(PoolWire.SKIPPED);
+            endTask();
+            return;
+        }
+        ScheduledFuture<?> soft = softLimitNanos > 0 ? scheduleSoftLimit(id) : null;
+        Object[] results = new Object[calls];
+        int failedAt = -1;
+        Throwable failure = null;
+        int call = 0;
         try {
-            if (cancelled.remove(id)) {
-                out.reset();
-                out.data.writeByte(PoolWire.CANCELLED);
-                out.data.writeLong(id);
-                tasks.sendBytes(out.buffer(), 0, out.size());
-                return;
+            Serializable fn = function(fnId);
+            for (; call < calls; call++) {
+                results[call] = invoke(fn, readArgs(in));
             }
-            ScheduledFuture<?> soft = softLimitNanos > 0 ? scheduleSoftLimit(id) : null;
-            Object[] results = new Object[calls];
-            int failedAt = -1;
-            Throwable failure = null;
-            try {
-                Serializable fn = function(fnId);
-                for (int i = 0; i < calls; i++) {
-                    failedAt = i;
-                    results[i] = invoke(fn, readArgs(in));
-                }
-                failedAt = -1;
-            } catch (Throwable t) {
-                failure = t;
-            } finally {
-                if (soft != null) {
-                    soft.cancel(false);
-                }
-            }
-            long runNanos = System.nanoTime() - start;
-            if (failure == null) {
-                failedAt = encodeResults(id, runNanos, results);
-                if (failedAt >= 0) {
-                    failure = new SerializationException("the task's result of class " + results[failedAt].getClass().getName()
-                            + " cannot be sent back: register it (Context.register) or return a JDK type", results[failedAt].getClass().getName(), null);
-                }
-            }
-            if (failure != null) {
-                out.reset();
-                out.data.writeByte(PoolWire.RESULT);
-                out.data.writeLong(id);
-                out.data.writeLong(runNanos);
-                out.data.writeByte(1);
-                out.data.writeInt(failedAt);
-                out.data.writeByte(softLimitHit ? 1 : 0);
-                PoolWire.writeError(out.data, failure, codec);
-            }
-            Thread.interrupted(); // a soft limit or a cancellation may have interrupted the task; the send must not see it
-            tasks.sendBytes(out.buffer(), 0, out.size());
+        } catch (Throwable t) {
+            failure = t;
+            failedAt = call;
+            skipCalls(in, calls - call - 1);
         } finally {
-            synchronized (runLock) {
-                status.getAndAdd(RUNNING, -id);
-                running = 0;
-                Thread.interrupted();
+            if (soft != null) {
+                soft.cancel(false);
+            }
+        }
+        long runNanos = System.nanoTime() - start;
+        lastRunNanos = runNanos;
+        int mark = out.size();
+        if (failure == null) {
+            out.writeLong(id).writeLong(runNanos).writeByte(PoolWire.OK).writeInt(calls);
+            for (int i = 0; i < calls; i++) {
+                try {
+                    PoolWire.writeValue(out, results[i], codec);
+                } catch (SerializationException e) {
+                    out.size = mark;
+                    failedAt = i;
+                    failure = new SerializationException("the task's result of class " + results[i].getClass().getName()
+                            + " cannot be sent back: register it (Context.register) or return a JDK type", results[i].getClass().getName(), e);
+                    break;
+                }
+            }
+        }
+        if (failure != null) {
+            out.writeLong(id).writeLong(runNanos).writeByte(PoolWire.FAILED).writeInt(failedAt).writeByte(softLimitHit ? 1 : 0);
+            PoolWire.writeError(out, failure, codec);
+        }
+        endTask();
+    }
+
+    private void endTask() {
+        synchronized (runLock) {
+            running = 0; // the status slot keeps the id until the answer is sent (see flush)
+            Thread.interrupted();
+        }
+    }
+
+    /** Moves past the arguments of {@code n} calls that will not run (their values are not decoded). */
+    private void skipCalls(PoolWire.In in, int n) throws IOException {
+        for (int c = 0; c < n; c++) {
+            int argc = in.readByte();
+            for (int a = 0; a < argc; a++) {
+                skipValue(in);
             }
         }
     }
 
-    /** Writes a success RESULT into {@link #out}; returns -1, or the index of a result that cannot be written. */
-    private int encodeResults(long id, long runNanos, Object[] results) throws IOException {
-        out.reset();
-        out.data.writeByte(PoolWire.RESULT);
-        out.data.writeLong(id);
-        out.data.writeLong(runNanos);
-        out.data.writeByte(0);
-        out.data.writeInt(results.length);
-        for (int i = 0; i < results.length; i++) {
-            try {
-                codec.writeValue(out.data, results[i]);
-            } catch (SerializationException e) {
-                return i;
+    private static void skipValue(PoolWire.In in) throws IOException {
+        int tag = in.readByte();
+        switch (tag) {
+            case 0 -> { }
+            case 2 -> in.readInt();
+            case 3, 4 -> in.readLong();
+            case 5 -> in.readByte();
+            case 1, 6, 99 -> {
+                int n = in.readInt();
+                if (n < 0 || n > in.limit - in.pos) {
+                    throw new IOException("malformed pool message: value of length " + n);
+                }
+                in.pos += n;
             }
+            default -> throw new IOException("malformed pool message: value tag " + tag);
         }
-        return -1;
     }
 
     private ScheduledFuture<?> scheduleSoftLimit(long id) {
@@ -303,11 +389,11 @@ final class PoolWorker {
         return (Serializable) f;
     }
 
-    private Object[] readArgs(DataInputStream in) throws IOException {
+    private Object[] readArgs(PoolWire.In in) throws IOException {
         int argc = in.readByte();
         Object[] args = new Object[argc];
         for (int i = 0; i < argc; i++) {
-            args[i] = codec.readValue(in);
+            args[i] = PoolWire.readValue(in, codec);
         }
         return args;
     }
@@ -369,8 +455,7 @@ final class PoolWorker {
         LOG.debug("pool worker retires: %s", reason);
         try {
             out.reset();
-            out.data.writeByte(PoolWire.RETIRING);
-            out.data.writeUTF(reason);
+            out.writeByte(PoolWire.RETIRING).writeText(reason);
             tasks.sendBytes(out.buffer(), 0, out.size());
         } catch (IOException e) {
             // the pool closed its end already: there is nobody to tell

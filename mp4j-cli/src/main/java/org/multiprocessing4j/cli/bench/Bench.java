@@ -35,7 +35,9 @@ public final class Bench {
             new IpcWorkloads.PipeRoundtrip(), new IpcWorkloads.PipeBytesBandwidth(), new IpcWorkloads.QueueThroughput(),
             new IpcWorkloads.QueueLatency(), new IpcWorkloads.JoinableQueueWorkload(),
             new SyncWorkloads.LockUncontended(), new SyncWorkloads.LockContended(), new SyncWorkloads.ValueIncrement(),
-            new SharedBuffer(true), new SharedBuffer(false), new SubprocessRun());
+            new SharedBuffer(true), new SharedBuffer(false),
+            new PoolWorkloads.PoolMap(), new PoolWorkloads.PoolApplyAsync(), new PoolWorkloads.PoolImapUnordered(),
+            new PoolWorkloads.ProcessPoolExecutorWorkload(), new PoolWorkloads.PoolLargeArgs(), new SubprocessRun());
 
     private Bench() {}
 

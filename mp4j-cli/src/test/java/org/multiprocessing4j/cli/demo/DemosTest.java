@@ -226,4 +226,66 @@ class DemosTest {
         }
         assertTrue(text.contains("egon: EOFError, 生产者已关闭管道"), text);
     }
+
+    @Test
+    void poolApplyWaitsForEachResultAndApplyAsyncCollectsThemAll() throws Exception {
+        String text = run("pool-apply");
+        String sync = text.substring(text.indexOf("-- apply"), text.indexOf("-- applyAsync"));
+        String async = text.substring(text.indexOf("-- applyAsync"));
+        List<String> syncLines = sync.lines().skip(1).toList();
+        for (int i = 0; i < 10; i++) {
+            assertTrue(syncLines.get(2 * i).endsWith(" run"), sync);
+            assertEquals(String.valueOf(i * i), syncLines.get(2 * i + 1), "apply returns before the next starts: " + sync);
+        }
+        List<String> results = async.lines().filter(l -> l.matches("\\d+")).toList();
+        assertEquals(List.of("0", "1", "4", "9", "16", "25", "36", "49", "64", "81"), results, async);
+        assertTrue(async.lines().filter(l -> l.endsWith(" run")).map(l -> l.split(" ")[0]).distinct().count() <= 3, async);
+    }
+
+    @Test
+    void poolCallbacksRunInTheParent() throws Exception {
+        String text = run("pool-callbacks");
+        Matcher parent = Pattern.compile("\\[父进程\\]PID=(\\d+)").matcher(text);
+        assertTrue(parent.find(), text);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(1, count(text, "[子进程" + i + "]执行完毕"), text);
+        }
+        for (int i = 3; i < 5; i++) {
+            assertEquals(1, count(text, "[子进程" + i + "]啊,我挂了~ (errorCallback in PID " + parent.group(1) + ")"), text);
+        }
+        assertTrue(text.trim().endsWith("over"), text);
+    }
+
+    @Test
+    void poolMapImapAsTheSeedPrintsThem() throws Exception {
+        String text = run("pool-map-imap");
+        assertTrue(text.contains("超时了~ java.util.concurrent.TimeoutException"), text);
+        assertTrue(text.contains("100\n[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]\nResultIterator\n1 4 9 16 25 36 49 64 81\n"), text);
+    }
+
+    @Test
+    void poolEchoServerAnswersEveryClientLine() throws Exception {
+        String text = run("pool-echo-server");
+        for (int i = 0; i < 6; i++) {
+            assertTrue(text.contains("client got: HELLO " + i + " (pid "), text);
+        }
+        assertTrue(text.contains("connections served by the pool: 6"), text);
+    }
+
+    @Test
+    void csharpTaskExamplesBehaveAsTheirCSharpOriginals() throws Exception {
+        String all = run("csharp-when-all");
+        assertTrue(all.indexOf("a.example") < all.indexOf("b.example") && all.indexOf("b.example") < all.indexOf("c.example"), all);
+        assertTrue(run("csharp-when-any").contains("first: <html>ip-api-2 from pid "));
+        assertTrue(run("csharp-timeout-cancel").contains("false (cancelled: true)"));
+        String retry = run("csharp-retry");
+        assertTrue(retry.contains("attempt 3") && retry.contains("content on attempt 3") && !retry.contains("attempt 4"), retry);
+        String squares = run("csharp-parallel-squares");
+        String ordered = squares.substring(squares.indexOf("AsOrdered"));
+        assertEquals(List.of("1", "4", "9", "16", "25", "49", "64", "81"), ordered.lines().skip(1).toList(), squares);
+        String unordered = squares.substring(0, squares.indexOf("AsParallel().AsOrdered"));
+        assertEquals(java.util.Set.of("1", "4", "9", "16", "25", "49", "64", "81"),
+                new java.util.HashSet<>(unordered.lines().skip(1).toList()), squares);
+        assertTrue(run("csharp-aggregate").contains("499999500000"));
+    }
 }
