@@ -314,7 +314,68 @@ public final class Pool implements AutoCloseable {
         for (A item : Objects.requireNonNull(items, "items")) {
             calls.add(new Object[] {item});
         }
-        return submitMap(fn, calls, chunksize, callback, errorCallback);
+        return submitMap(fn, calls, chunksize, callback, errorCallback, null);
+    }
+
+    /**
+     * As {@link #mapAsync(Task1, Iterable, int, Consumer, Consumer)}, telling {@code progress}
+     * after each chunk how many items have their results (on the callback thread; the last
+     * update, done = total, comes before the result is ready). {@code Progress.bar()} draws a bar
+     * on a terminal.
+     */
+    public <A, R> AsyncResult<List<R>> mapAsync(Task1<A, R> fn, Iterable<? extends A> items, int chunksize, Progress progress) {
+        if (chunksize < 0) {
+            checkChunksize(chunksize);
+        }
+        List<Object[]> calls = new ArrayList<>();
+        for (A item : Objects.requireNonNull(items, "items")) {
+            calls.add(new Object[] {item});
+        }
+        return submitMap(fn, calls, chunksize, null, null, Objects.requireNonNull(progress, "progress"));
+    }
+
+    /**
+     * Folds the items in the workers and combines the partial results here (C#'s PLINQ
+     * {@code Aggregate(seed, func)}, Java's {@code Stream.reduce(identity, accumulator,
+     * combiner)}): each chunk of {@code chunksize} items (0: the map default) is folded from
+     * {@code identity} with {@code accumulator} in a worker, and the chunks' results are
+     * combined in order with {@code combiner} in this process. {@code identity} must be an
+     * identity of {@code combiner}; with no items the result is {@code identity}.
+     */
+    public <A, R> R aggregate(Iterable<? extends A> items, R identity, Task2<R, A, R> accumulator,
+                              java.util.function.BinaryOperator<R> combiner, int chunksize)
+            throws InterruptedException, ExecutionException {
+        Objects.requireNonNull(accumulator, "accumulator");
+        Objects.requireNonNull(combiner, "combiner");
+        if (chunksize < 0) {
+            checkChunksize(chunksize);
+        }
+        List<A> all = new ArrayList<>();
+        for (A a : Objects.requireNonNull(items, "items")) {
+            all.add(a);
+        }
+        if (all.isEmpty()) {
+            return identity;
+        }
+        int size = chunksize > 0 ? chunksize : defaultChunksize(all.size());
+        List<Object[]> chunks = new ArrayList<>();
+        for (int start = 0; start < all.size(); start += size) {
+            chunks.add(new Object[] {new ArrayList<>(all.subList(start, Math.min(all.size(), start + size)))});
+        }
+        codec.register(Codec.declaringClassOf(accumulator, accumulator.getClass().getClassLoader()));
+        Task1<ArrayList<A>, R> fold = chunk -> {
+            R acc = identity;
+            for (A a : chunk) {
+                acc = accumulator.apply(acc, a);
+            }
+            return acc;
+        };
+        List<R> partials = this.<R>submitMap(fold, chunks, 1, null, null, null).get();
+        R result = partials.get(0);
+        for (int i = 1; i < partials.size(); i++) {
+            result = combiner.apply(result, partials.get(i));
+        }
+        return result;
     }
 
     /**
@@ -344,7 +405,7 @@ public final class Pool implements AutoCloseable {
             Objects.requireNonNull(e, "a pair of starmap is null");
             calls.add(new Object[] {e.getKey(), e.getValue()});
         }
-        return submitMap(fn, calls, chunksize, null, null);
+        return submitMap(fn, calls, chunksize, null, null, null);
     }
 
     private static void checkChunksize(int chunksize) {
@@ -360,11 +421,12 @@ public final class Pool implements AutoCloseable {
     }
 
     private <R> AsyncResult<List<R>> submitMap(Serializable fn, List<Object[]> calls, int chunksize,
-                                               Consumer<? super List<R>> callback, Consumer<? super Throwable> errorCallback) {
+                                               Consumer<? super List<R>> callback, Consumer<? super Throwable> errorCallback,
+                                               Progress progress) {
         Objects.requireNonNull(fn, "fn");
         Fn f = function(fn);
         int size = chunksize > 0 ? chunksize : defaultChunksize(calls.size());
-        MapJob<R> job = new MapJob<>(f, calls.size(), callback, errorCallback);
+        MapJob<R> job = new MapJob<>(f, calls.size(), callback, errorCallback, progress);
         List<PoolTask> tasks = new ArrayList<>((calls.size() + size - 1) / size);
         for (int start = 0; start < calls.size(); start += size) {
             int end = Math.min(calls.size(), start + size);
@@ -1427,13 +1489,20 @@ public final class Pool implements AutoCloseable {
         final Consumer<? super List<R>> callback;
         final Consumer<? super Throwable> errorCallback;
         final AtomicInteger remaining = new AtomicInteger();
+        final Progress progress;
         volatile List<PoolTask> tasks = List.of();
         private boolean done;
 
-        MapJob(Fn fn, int n, Consumer<? super List<R>> callback, Consumer<? super Throwable> errorCallback) {
+        MapJob(Fn fn, int n, Consumer<? super List<R>> callback, Consumer<? super Throwable> errorCallback, Progress progress) {
             super(fn);
             this.values = new Object[n];
-            this.callback = callback;
+            this.progress = progress;
+            this.callback = progress == null ? callback : list -> {
+                progress.update(n, n);
+                if (callback != null) {
+                    callback.accept(list);
+                }
+            };
             this.errorCallback = errorCallback;
             this.remaining.set(n);
         }
@@ -1447,8 +1516,17 @@ public final class Pool implements AutoCloseable {
         @Override
         void succeeded(PoolTask t, Object[] chunk) {
             System.arraycopy(chunk, 0, values, t.index, chunk.length);
-            if (remaining.addAndGet(-chunk.length) == 0) {
+            int left = remaining.addAndGet(-chunk.length);
+            if (left == 0) {
                 finish();
+            } else if (progress != null) {
+                int total = values.length;
+                callbacks().execute(() -> {
+                    int now = total - remaining.get();
+                    if (now < total) { // the last update is the result's callback
+                        progress.update(now, total);
+                    }
+                });
             }
         }
 

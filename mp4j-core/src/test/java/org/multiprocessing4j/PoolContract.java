@@ -671,4 +671,57 @@ abstract class PoolContract {
             closeAndJoin(pool);
         }
     }
+
+    // ---- the C# part: progress, tokens, aggregate ----
+
+    @Test
+    void progressCountsUpToTheTotalBeforeTheResultIsReady() throws Exception {
+        try (Pool pool = pool(2)) {
+            List<long[]> updates = new CopyOnWriteArrayList<>();
+            List<Integer> squares = pool.mapAsync(PoolContract::square, IntStream.range(0, 100).boxed().toList(), 10,
+                    (done, total) -> updates.add(new long[] {done, total})).get(WAIT);
+            assertEquals(100, squares.size());
+            assertFalse(updates.isEmpty());
+            long[] last = updates.get(updates.size() - 1);
+            assertEquals(100, last[0]);
+            assertEquals(100, last[1]);
+            for (int i = 1; i < updates.size(); i++) {
+                assertTrue(updates.get(i)[0] >= updates.get(i - 1)[0], "progress never goes back");
+            }
+            java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream();
+            Progress bar = Progress.bar(new java.io.PrintStream(text, true), 10);
+            bar.update(5, 10);
+            bar.update(10, 10);
+            assertEquals("\r[#####     ] 5/10\r[##########] 10/10" + System.lineSeparator(), text.toString());
+            closeAndJoin(pool);
+        }
+    }
+
+    @Test
+    void aCancellationTokenCancelsWhatWasRegistered() throws Exception {
+        try (Pool pool = pool(1)) {
+            Event started = ctx.event();
+            Event interrupted = ctx.event();
+            CancellationToken token = new CancellationToken().cancelAfter(Duration.ofMillis(300));
+            AsyncResult<Integer> r = token.register(pool.applyAsync(PoolContract::sleepUntilInterrupted, started, interrupted));
+            assertThrows(CancellationException.class, () -> r.get(WAIT));
+            assertTrue(token.isCancelled());
+            assertTrue(interrupted.await(WAIT), "the running task was interrupted");
+            AsyncResult<Integer> late = token.register(pool.applyAsync(PoolContract::square, 2));
+            assertTrue(late.isCancelled(), "registered after the cancel: cancelled at once");
+            assertEquals(9, pool.apply(PoolContract::square, 3));
+            closeAndJoin(pool);
+        }
+    }
+
+    @Test
+    void aggregateFoldsInTheWorkersAndCombinesHere() throws Exception {
+        try (Pool pool = pool(2)) {
+            List<Long> items = java.util.stream.LongStream.range(0, 100_000).boxed().toList();
+            assertEquals(4_999_950_000L, pool.aggregate(items, 0L, (Long sum, Long x) -> sum + x, Long::sum, 0));
+            assertEquals(0L, pool.aggregate(List.<Long>of(), 0L, (Long sum, Long x) -> sum + x, Long::sum, 0));
+            assertEquals("abc", pool.aggregate(List.of("a", "b", "c"), "", (String acc, String x) -> acc + x, String::concat, 1));
+            closeAndJoin(pool);
+        }
+    }
 }

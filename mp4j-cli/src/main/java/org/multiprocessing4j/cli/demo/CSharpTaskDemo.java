@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CancellationException;
+import java.util.stream.LongStream;
+import org.multiprocessing4j.CancellationToken;
 import org.multiprocessing4j.AsyncResult;
 import org.multiprocessing4j.Multiprocessing;
 import org.multiprocessing4j.Pool;
@@ -21,15 +23,16 @@ import org.multiprocessing4j.SharedInt;
  *   <li>{@code csharp-when-any} (2.返回首先完成的Task, {@code Task.WhenAny}): three calls of the same
  *       API, the first answer wins, the others are cancelled.
  *   <li>{@code csharp-timeout-cancel} (3.超时取消, {@code CancelAfter(3s)}): a 5 s operation with a
- *       3 s deadline; the wait times out, the task is cancelled (interrupted in its worker) and
- *       the demo prints {@code false}, as the seed returns.
+ *       3 s {@link CancellationToken}; the task is cancelled (interrupted in its worker) and the
+ *       demo prints {@code false}, as the seed returns.
  *   <li>{@code csharp-retry} ({@code DownloadStringAsync} with retries): an operation that fails
  *       twice, retried under a {@link RetryPolicy} with an exponential backoff (the seed's 1 s,
  *       2 s, 4 s, here 100, 200, 400 ms).
  *   <li>{@code csharp-parallel-squares} ({@code AsParallel().Select(x => x * x)} and
  *       {@code .AsOrdered()}): {@code imapUnordered} and {@code imap} of the seed's list.
  *   <li>{@code csharp-aggregate} ({@code AsParallel().Sum()} / {@code Aggregate}): the sum of
- *       0..999999, each worker summing a range of it, the parent adding the parts: 499999500000.
+ *       0..999999, each worker summing a range of it, the parent adding the parts, then the same
+ *       with {@link Pool#aggregate}: 499999500000 twice.
  * </ul>
  */
 final class CSharpTaskDemo implements Demo {
@@ -115,12 +118,13 @@ final class CSharpTaskDemo implements Demo {
             }
             case TIMEOUT_CANCEL -> {
                 try (Pool pool = new Pool(1)) {
-                    AsyncResult<String> task = pool.applyAsync(CSharpTaskDemo::doSomething, 5);
+                    CancellationToken cts = new CancellationToken();  // var cts = new CancellationTokenSource();
+                    cts.cancelAfter(Duration.ofSeconds(3));          // cts.CancelAfter(TimeSpan.FromSeconds(3));
+                    AsyncResult<String> task = cts.register(pool.applyAsync(CSharpTaskDemo::doSomething, 5));
                     String result;
                     try {
-                        result = task.get(Duration.ofSeconds(3)); // cts.CancelAfter(TimeSpan.FromSeconds(3))
-                    } catch (TimeoutException ex) {
-                        task.cancel(true); // TaskCanceledException: the worker's task is interrupted
+                        result = task.get();                         // return await DoSomethingAsync(cts.Token);
+                    } catch (CancellationException ex) {             // catch (TaskCanceledException ex)
                         result = "false";
                     }
                     System.out.println(result + " (cancelled: " + task.isCancelled() + ")");
@@ -144,18 +148,20 @@ final class CSharpTaskDemo implements Demo {
                 }
             }
             case AGGREGATE -> {
-                long n = 1_000_000;
+                List<Long> list = LongStream.range(0, 1_000_000).boxed().toList();
                 try (Pool pool = new Pool()) {
+                    long viaRanges = 0; // AsParallel().Sum(): each worker sums a range, the parent adds the parts
                     int parts = pool.processes() * 4;
                     List<Map.Entry<Long, Long>> ranges = new ArrayList<>();
                     for (int p = 0; p < parts; p++) {
-                        ranges.add(Map.entry(n * p / parts, n * (p + 1) / parts));
+                        ranges.add(Map.entry(1_000_000L * p / parts, 1_000_000L * (p + 1) / parts));
                     }
-                    long sum = 0;
-                    for (long part : pool.starmap(CSharpTaskDemo::sumRange, ranges)) { // .Aggregate(seed: 0, func: (sum, item) => sum + item)
-                        sum += part;
+                    for (long part : pool.starmap(CSharpTaskDemo::sumRange, ranges)) {
+                        viaRanges += part;
                     }
-                    System.out.println(sum);
+                    System.out.println(viaRanges);
+                    // .Aggregate(seed: 0, func: (sum, item) => sum + item)
+                    System.out.println(pool.aggregate(list, 0L, (Long sum, Long item) -> sum + item, Long::sum, 0));
                 }
             }
         }
