@@ -999,10 +999,11 @@ public final class Pool implements AutoCloseable {
         } catch (EOFException e) {
             // the worker exited or died
         } catch (IOException | RuntimeException e) {
-            if (!(e instanceof IllegalStateException) || !w.tasks.isClosed()) {
+            if (!(e instanceof IllegalStateException && w.tasks.isClosed())) {
+                // a malformed or out-of-order answer: this worker cannot be trusted any more
                 LOG.warning("pool worker pid %s: %s; it is replaced", w.process.pid(), e);
-            }
-            w.process.kill();
+                w.process.kill();
+            } // else the pool closed the pipe itself (drained or terminated): the worker exits on its own
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
