@@ -702,8 +702,10 @@ abstract class PoolContract {
         try (Pool pool = pool(1)) {
             Event started = ctx.event();
             Event interrupted = ctx.event();
-            CancellationToken token = new CancellationToken().cancelAfter(Duration.ofMillis(300));
+            CancellationToken token = new CancellationToken();
             AsyncResult<Integer> r = token.register(pool.applyAsync(PoolContract::sleepUntilInterrupted, started, interrupted));
+            assertTrue(started.await(WAIT), "the task runs before the deadline is armed");
+            token.cancelAfter(Duration.ofMillis(100));
             assertThrows(CancellationException.class, () -> r.get(WAIT));
             assertTrue(token.isCancelled());
             assertTrue(interrupted.await(WAIT), "the running task was interrupted");
