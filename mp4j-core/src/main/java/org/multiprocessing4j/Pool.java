@@ -307,14 +307,7 @@ public final class Pool implements AutoCloseable {
      */
     public <A, R> AsyncResult<List<R>> mapAsync(Task1<A, R> fn, Iterable<? extends A> items, int chunksize,
                                                 Consumer<? super List<R>> callback, Consumer<? super Throwable> errorCallback) {
-        if (chunksize < 0) {
-            checkChunksize(chunksize);
-        }
-        List<Object[]> calls = new ArrayList<>();
-        for (A item : Objects.requireNonNull(items, "items")) {
-            calls.add(new Object[] {item});
-        }
-        return submitMap(fn, calls, chunksize, callback, errorCallback, null);
+        return submitMap(fn, oneArgumentCalls(items, chunksize), chunksize, callback, errorCallback, null);
     }
 
     /**
@@ -324,14 +317,8 @@ public final class Pool implements AutoCloseable {
      * on a terminal.
      */
     public <A, R> AsyncResult<List<R>> mapAsync(Task1<A, R> fn, Iterable<? extends A> items, int chunksize, Progress progress) {
-        if (chunksize < 0) {
-            checkChunksize(chunksize);
-        }
-        List<Object[]> calls = new ArrayList<>();
-        for (A item : Objects.requireNonNull(items, "items")) {
-            calls.add(new Object[] {item});
-        }
-        return submitMap(fn, calls, chunksize, null, null, Objects.requireNonNull(progress, "progress"));
+        Objects.requireNonNull(progress, "progress");
+        return submitMap(fn, oneArgumentCalls(items, chunksize), chunksize, null, null, progress);
     }
 
     /**
@@ -347,9 +334,7 @@ public final class Pool implements AutoCloseable {
             throws InterruptedException, ExecutionException {
         Objects.requireNonNull(accumulator, "accumulator");
         Objects.requireNonNull(combiner, "combiner");
-        if (chunksize < 0) {
-            checkChunksize(chunksize);
-        }
+        checkChunksizeOrDefault(chunksize);
         List<A> all = new ArrayList<>();
         for (A a : Objects.requireNonNull(items, "items")) {
             all.add(a);
@@ -397,15 +382,30 @@ public final class Pool implements AutoCloseable {
     /** Submits a starmap (CPython: {@code starmap_async}); {@code chunksize} 0 means the default. */
     public <A, B, R> AsyncResult<List<R>> starmapAsync(Task2<A, B, R> fn,
                                                        Iterable<? extends Map.Entry<? extends A, ? extends B>> pairs, int chunksize) {
-        if (chunksize < 0) {
-            checkChunksize(chunksize);
-        }
+        checkChunksizeOrDefault(chunksize);
         List<Object[]> calls = new ArrayList<>();
         for (Map.Entry<? extends A, ? extends B> e : Objects.requireNonNull(pairs, "pairs")) {
             Objects.requireNonNull(e, "a pair of starmap is null");
             calls.add(new Object[] {e.getKey(), e.getValue()});
         }
         return submitMap(fn, calls, chunksize, null, null, null);
+    }
+
+    /** The calls of a map, one per item, after checking {@code chunksize} (0: the default). */
+    private static List<Object[]> oneArgumentCalls(Iterable<?> items, int chunksize) {
+        checkChunksizeOrDefault(chunksize);
+        List<Object[]> calls = new ArrayList<>();
+        for (Object item : Objects.requireNonNull(items, "items")) {
+            calls.add(new Object[] {item});
+        }
+        return calls;
+    }
+
+    /** A chunk size of 0 means the default; below that is an error. */
+    private static void checkChunksizeOrDefault(int chunksize) {
+        if (chunksize < 0) {
+            checkChunksize(chunksize);
+        }
     }
 
     private static void checkChunksize(int chunksize) {
