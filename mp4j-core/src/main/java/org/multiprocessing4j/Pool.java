@@ -265,7 +265,7 @@ public final class Pool implements AutoCloseable {
         Objects.requireNonNull(fn, "fn");
         Fn f = function(fn);
         long id = taskIds.incrementAndGet();
-        PoolWire.Out message = encodeTask(id, f, List.<Object[]>of(args));
+        PoolWire.Out message = encodeTask(id, f, Collections.singletonList(args), true);
         ApplyJob<R> job = new ApplyJob<>(f, callback, errorCallback);
         job.task = new PoolTask(id, job, 0, 1, message);
         submit(List.of(job.task));
@@ -307,7 +307,7 @@ public final class Pool implements AutoCloseable {
      */
     public <A, R> AsyncResult<List<R>> mapAsync(Task1<A, R> fn, Iterable<? extends A> items, int chunksize,
                                                 Consumer<? super List<R>> callback, Consumer<? super Throwable> errorCallback) {
-        return submitMap(fn, oneArgumentCalls(items, chunksize), chunksize, callback, errorCallback, null);
+        return submitMap(fn, oneArgumentCalls(items, chunksize), false, chunksize, callback, errorCallback, null);
     }
 
     /**
@@ -318,7 +318,7 @@ public final class Pool implements AutoCloseable {
      */
     public <A, R> AsyncResult<List<R>> mapAsync(Task1<A, R> fn, Iterable<? extends A> items, int chunksize, Progress progress) {
         Objects.requireNonNull(progress, "progress");
-        return submitMap(fn, oneArgumentCalls(items, chunksize), chunksize, null, null, progress);
+        return submitMap(fn, oneArgumentCalls(items, chunksize), false, chunksize, null, null, progress);
     }
 
     /**
@@ -355,7 +355,7 @@ public final class Pool implements AutoCloseable {
             }
             return acc;
         };
-        List<R> partials = this.<R>submitMap(fold, chunks, 1, null, null, null).get();
+        List<R> partials = this.<R>submitMap(fold, chunks, true, 1, null, null, null).get();
         R result = partials.get(0);
         for (int i = 1; i < partials.size(); i++) {
             result = combiner.apply(result, partials.get(i));
@@ -388,17 +388,22 @@ public final class Pool implements AutoCloseable {
             Objects.requireNonNull(e, "a pair of starmap is null");
             calls.add(new Object[] {e.getKey(), e.getValue()});
         }
-        return submitMap(fn, calls, chunksize, null, null, null);
+        return submitMap(fn, calls, true, chunksize, null, null, null);
     }
 
-    /** The calls of a map, one per item, after checking {@code chunksize} (0: the default). */
-    private static List<Object[]> oneArgumentCalls(Iterable<?> items, int chunksize) {
+    /**
+     * The items of a map as a random-access list (the caller's own list when it is one: it is
+     * read, and encoded, before the call returns), after checking {@code chunksize} (0: the
+     * default).
+     */
+    private static List<?> oneArgumentCalls(Iterable<?> items, int chunksize) {
         checkChunksizeOrDefault(chunksize);
-        List<Object[]> calls = new ArrayList<>();
-        for (Object item : Objects.requireNonNull(items, "items")) {
-            calls.add(new Object[] {item});
+        if (Objects.requireNonNull(items, "items") instanceof List<?> list && list instanceof java.util.RandomAccess) {
+            return list;
         }
-        return calls;
+        List<Object> copy = new ArrayList<>();
+        items.forEach(copy::add);
+        return copy;
     }
 
     /** A chunk size of 0 means the default; below that is an error. */
@@ -420,7 +425,8 @@ public final class Pool implements AutoCloseable {
         return n == 0 ? 1 : (n + chunks - 1) / chunks;
     }
 
-    private <R> AsyncResult<List<R>> submitMap(Serializable fn, List<Object[]> calls, int chunksize,
+    /** A map's tasks: {@code calls} holds one argument per call, or the argument arrays when {@code spread}. */
+    private <R> AsyncResult<List<R>> submitMap(Serializable fn, List<?> calls, boolean spread, int chunksize,
                                                Consumer<? super List<R>> callback, Consumer<? super Throwable> errorCallback,
                                                Progress progress) {
         Objects.requireNonNull(fn, "fn");
@@ -431,7 +437,7 @@ public final class Pool implements AutoCloseable {
         for (int start = 0; start < calls.size(); start += size) {
             int end = Math.min(calls.size(), start + size);
             long id = taskIds.incrementAndGet();
-            tasks.add(new PoolTask(id, job, start, end - start, encodeTask(id, f, calls.subList(start, end))));
+            tasks.add(new PoolTask(id, job, start, end - start, encodeTask(id, f, calls.subList(start, end), spread)));
         }
         job.tasks = tasks;
         if (tasks.isEmpty()) {
@@ -486,11 +492,11 @@ public final class Pool implements AutoCloseable {
         int chunk = 0;
         try {
             while (true) {
-                List<Object[]> calls = new ArrayList<>(chunksize);
+                List<Object> calls = new ArrayList<>(chunksize);
                 Throwable itemError = null;
                 try {
                     while (calls.size() < chunksize && it.hasNext()) {
-                        calls.add(new Object[] {it.next()});
+                        calls.add(it.next());
                     }
                 } catch (RuntimeException | Error e) {
                     itemError = e;
@@ -504,7 +510,7 @@ public final class Pool implements AutoCloseable {
                     ImapJob<R> job = new ImapJob<>(f, results, index);
                     results.expect(index, calls.size());
                     try {
-                        job.task = new PoolTask(id, job, index, calls.size(), encodeTask(id, f, calls));
+                        job.task = new PoolTask(id, job, index, calls.size(), encodeTask(id, f, calls, false));
                         results.track(index, job.task);
                         submit(List.of(job.task));
                     } catch (RuntimeException e) {
@@ -713,24 +719,35 @@ public final class Pool implements AutoCloseable {
      * that make it a batch of one when it is sent alone (so a large task is not copied again);
      * values are checked and written here, in the caller.
      */
-    private PoolWire.Out encodeTask(long id, Fn f, List<Object[]> calls) {
+    private PoolWire.Out encodeTask(long id, Fn f, List<?> calls, boolean spread) {
         long hint = 32 + calls.size() * 8L;
-        for (Object[] args : calls) {
-            for (Object a : args) {
-                if (a instanceof byte[] b) {
-                    hint += b.length;
+        for (Object call : calls) {
+            if (!spread) {
+                hint += call instanceof byte[] b ? b.length : 0;
+            } else {
+                for (Object a : (Object[]) call) {
+                    hint += a instanceof byte[] b ? b.length : 0;
                 }
             }
         }
         PoolWire.Out out = new PoolWire.Out((int) Math.min(hint, Integer.MAX_VALUE - 64));
         out.writeByte(PoolWire.BATCH).writeInt(1);
+        int lengthAt = out.size();
+        out.writeInt(0);
         out.writeLong(id).writeLong(f.id).writeInt(calls.size());
-        for (Object[] args : calls) {
-            out.writeByte(args.length);
-            for (Object a : args) {
-                PoolWire.writeValue(out, a, codec);
+        for (Object call : calls) {
+            if (spread) {
+                Object[] args = (Object[]) call;
+                out.writeByte(args.length);
+                for (Object a : args) {
+                    PoolWire.writeValue(out, a, codec);
+                }
+            } else {
+                out.writeByte(1);
+                PoolWire.writeValue(out, call, codec);
             }
         }
+        out.putInt(lengthAt, out.size() - lengthAt - 4);
         return out;
     }
 
@@ -823,6 +840,8 @@ public final class Pool implements AutoCloseable {
         /** Feeder-thread state: the functions this worker has, oldest first; its allow-list generation. */
         final LinkedHashMap<Long, Boolean> defined = new LinkedHashMap<>();
         int generation;
+        /** Reader-thread state: the buffer answers are received into. */
+        final PoolWire.Inbox inbox = new PoolWire.Inbox();
         /** Feeder-thread state: the buffer batches are assembled in. */
         PoolWire.Out batchBuffer = new PoolWire.Out(4096);
 
@@ -976,8 +995,7 @@ public final class Pool implements AutoCloseable {
     private void read(Worker w) {
         try {
             while (true) {
-                byte[] m = w.tasks.recvBytes();
-                PoolWire.In in = new PoolWire.In(m);
+                PoolWire.In in = w.inbox.receive(w.tasks);
                 switch (in.readByte()) {
                     case PoolWire.RESULTS -> onResults(w, in);
                     case PoolWire.RETIRING -> {
@@ -993,7 +1011,7 @@ public final class Pool implements AutoCloseable {
                         breakPool(new IllegalStateException("the pool's initializer failed in worker pid " + w.process.pid()
                                 + ": " + cause, cause));
                     }
-                    default -> throw new IOException("unknown message type " + m[0] + " from pool worker pid " + w.process.pid());
+                    default -> throw new IOException("unknown message type " + in.buf[0] + " from pool worker pid " + w.process.pid());
                 }
             }
         } catch (EOFException e) {
@@ -1044,17 +1062,19 @@ public final class Pool implements AutoCloseable {
             t.fn.observe(runNanos, t.items);
             if (kind == PoolWire.OK) {
                 int n = in.readInt();
-                Object[] values = new Object[n];
+                Object[] direct = t.job.resultArray(); // a map's values go straight to their place
+                Object[] values = direct != null ? direct : new Object[n];
+                int at = direct != null ? t.index : 0;
                 Throwable failure = null;
                 for (int i = 0; i < n; i++) {
                     try {
-                        values[i] = PoolWire.readValue(in, codec);
+                        values[at + i] = PoolWire.readValue(in, codec);
                     } catch (SerializationException e) {
                         failure = failure == null ? e : failure;
                     }
                 }
                 if (failure == null) {
-                    finish(t, values, null);
+                    finish(t, direct != null ? null : values, null);
                 } else {
                     finishOrRetry(t, failure);
                 }
@@ -1453,6 +1473,12 @@ public final class Pool implements AutoCloseable {
             this.fn = fn;
         }
 
+        /** Where the values of this job's tasks are decoded to (at the task's index), or null for a fresh array each. */
+        Object[] resultArray() {
+            return null;
+        }
+
+        /** Task {@code t} returned: {@code values}, or null when they were decoded into {@link #resultArray()}. */
         abstract void succeeded(PoolTask t, Object[] values);
 
         abstract void failed(PoolTask t, Throwable failure);
@@ -1515,9 +1541,16 @@ public final class Pool implements AutoCloseable {
         }
 
         @Override
+        Object[] resultArray() {
+            return values;
+        }
+
+        @Override
         void succeeded(PoolTask t, Object[] chunk) {
-            System.arraycopy(chunk, 0, values, t.index, chunk.length);
-            int left = remaining.addAndGet(-chunk.length);
+            if (chunk != null) {
+                System.arraycopy(chunk, 0, values, t.index, chunk.length);
+            }
+            int left = remaining.addAndGet(-t.items);
             if (left == 0) {
                 finish();
             } else if (progress != null) {

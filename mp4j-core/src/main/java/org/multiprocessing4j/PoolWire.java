@@ -25,7 +25,8 @@ import org.multiprocessing4j.internal.codec.Codec;
  *   FORGET   2 | fnId int64
  *   REGISTRY 3 | generation int32 | count int32 | class names (text each)
  *   BATCH    4 | count int32 | task*
- *   task    := taskId int64 | fnId int64 | calls int32 | (argc int8 | value*)*
+ *   task    := length int32 | taskId int64 | fnId int64 | calls int32 | (argc int8 | value*)*
+ *              (length: of what follows it; a worker moves past a task whose arguments failed)
  * </pre>
  * A worker runs tasks in the order received, so the pool knows which of the tasks it sent have
  * started: the oldest unanswered one may be running (the worker's status slot says whether it
@@ -213,6 +214,36 @@ final class PoolWire {
             String s = new String(buf, pos, n, StandardCharsets.UTF_8);
             pos += n;
             return s;
+        }
+    }
+
+    /**
+     * A receive buffer reused from message to message (so that large messages do not each cost
+     * a fresh array, and a collection, on both sides); a message is fully decoded before the
+     * next is received. It grows to the largest message, and goes back to its first size after
+     * a message above {@link #KEPT}. Not thread-safe: one reader.
+     */
+    static final class Inbox {
+        private static final int FIRST = 64 * 1024;
+        static final int KEPT = 64 << 20;
+        private byte[] buf = new byte[FIRST];
+
+        In receive(Connection from) throws IOException, InterruptedException {
+            if (buf.length > KEPT) {
+                buf = new byte[FIRST];
+            }
+            while (true) {
+                try {
+                    int n = from.recvBytesInto(buf);
+                    return new In(buf, 0, n);
+                } catch (BufferTooShortException e) {
+                    long want = Math.max(e.messageLength(), Math.min((long) buf.length * 2, Integer.MAX_VALUE - 64));
+                    if (want > Integer.MAX_VALUE - 64) {
+                        throw new IOException("pool message of " + e.messageLength() + " bytes is too large", e);
+                    }
+                    buf = new byte[(int) want];
+                }
+            }
         }
     }
 

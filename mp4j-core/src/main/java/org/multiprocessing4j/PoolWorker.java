@@ -58,6 +58,8 @@ final class PoolWorker {
     private volatile long running;
     private volatile boolean softLimitHit;
     private final PoolWire.Out out = new PoolWire.Out(256);
+    /** The task pipe's messages are received into this buffer (see {@link PoolWire.Inbox}). */
+    private final PoolWire.Inbox inbox = new PoolWire.Inbox();
     private ScheduledExecutorService softTimer;
     private long lastMemoryCheck;
     /** What this thread last wrote to the status slot's start time (it is the only writer). */
@@ -158,15 +160,14 @@ final class PoolWorker {
 
     private void serve() throws Exception {
         while (maxTasks == 0 || done < maxTasks) {
-            byte[] message;
+            PoolWire.In in;
             try {
-                message = tasks.recvBytes();
+                in = inbox.receive(tasks);
             } catch (EOFException e) {
                 return; // the pool closed: a normal end
             } catch (InterruptedException e) {
                 return; // a thread worker's kill (terminate): an end, not an error
             }
-            PoolWire.In in = new PoolWire.In(message);
             switch (in.readByte()) {
                 case PoolWire.DEFINE -> {
                     long fnId = in.readLong();
@@ -183,7 +184,7 @@ final class PoolWorker {
                         return;
                     }
                 }
-                default -> throw new IOException("pool worker: unknown message type " + message[0]);
+                default -> throw new IOException("pool worker: unknown message type " + in.buf[0]);
             }
         }
     }
@@ -205,7 +206,13 @@ final class PoolWorker {
     private boolean runBatch(PoolWire.In in) throws IOException, InterruptedException {
         int count = in.readInt();
         for (int i = 0; i < count; i++) {
-            runTask(in);
+            int length = in.readInt();
+            if (length < 20 || length > in.limit - in.pos) {
+                throw new IOException("malformed pool batch: task of " + length + " bytes");
+            }
+            int end = in.pos + length;
+            runTask(new PoolWire.In(in.buf, in.pos, end));
+            in.pos = end;
             done++;
             boolean last = i == count - 1;
             boolean stop = maxTasks > 0 && done >= maxTasks || overMemoryLimit();
@@ -280,7 +287,6 @@ final class PoolWorker {
         }
         beginAnswer();
         if (cancelled.remove(id)) {
-            skipCalls(in, calls);
             out.writeLong(id).writeLong(0).writeByte(PoolWire.SKIPPED);
             endTask();
             return;
@@ -292,13 +298,19 @@ final class PoolWorker {
         int call = 0;
         try {
             Serializable fn = function(fnId);
+            @SuppressWarnings("unchecked")
+            Task1<Object, Object> one = fn instanceof Task1<?, ?> t ? (Task1<Object, Object>) t : null;
             for (; call < calls; call++) {
-                results[call] = invoke(fn, readArgs(in));
+                int argc = in.readByte();
+                if (argc == 1 && one != null) { // a map's call: no argument array
+                    results[call] = one.apply(PoolWire.readValue(in, codec));
+                } else {
+                    results[call] = invoke(fn, readArgs(in, argc));
+                }
             }
         } catch (Throwable t) {
             failure = t;
             failedAt = call;
-            skipCalls(in, calls - call - 1);
         } finally {
             if (soft != null) {
                 soft.cancel(false);
@@ -335,34 +347,6 @@ final class PoolWorker {
         }
     }
 
-    /** Moves past the arguments of {@code n} calls that will not run (their values are not decoded). */
-    private void skipCalls(PoolWire.In in, int n) throws IOException {
-        for (int c = 0; c < n; c++) {
-            int argc = in.readByte();
-            for (int a = 0; a < argc; a++) {
-                skipValue(in);
-            }
-        }
-    }
-
-    private static void skipValue(PoolWire.In in) throws IOException {
-        int tag = in.readByte();
-        switch (tag) {
-            case 0 -> { }
-            case 2 -> in.readInt();
-            case 3, 4 -> in.readLong();
-            case 5 -> in.readByte();
-            case 1, 6, 99 -> {
-                int n = in.readInt();
-                if (n < 0 || n > in.limit - in.pos) {
-                    throw new IOException("malformed pool message: value of length " + n);
-                }
-                in.pos += n;
-            }
-            default -> throw new IOException("malformed pool message: value tag " + tag);
-        }
-    }
-
     private ScheduledFuture<?> scheduleSoftLimit(long id) {
         if (softTimer == null) {
             softTimer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("mp4j-pool-soft-limit").unstarted(r));
@@ -390,7 +374,10 @@ final class PoolWorker {
     }
 
     private Object[] readArgs(PoolWire.In in) throws IOException {
-        int argc = in.readByte();
+        return readArgs(in, in.readByte());
+    }
+
+    private Object[] readArgs(PoolWire.In in, int argc) throws IOException {
         Object[] args = new Object[argc];
         for (int i = 0; i < argc; i++) {
             args[i] = PoolWire.readValue(in, codec);
