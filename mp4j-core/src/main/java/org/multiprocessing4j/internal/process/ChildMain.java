@@ -85,7 +85,7 @@ public final class ChildMain {
         while (spec == null) {
             Control.Frame f = Control.receive(control);
             if (f == null) {
-                Runtime.getRuntime().halt(PARENT_DIED);
+                haltParentDied();
                 return;
             }
             if (f.type() == Control.PREPARE) {
@@ -155,6 +155,23 @@ public final class ChildMain {
      * parent's end of the pipe was closed by the kernel: the parent is gone. Then it halts.
      * Started early, while the JVM has nothing else to do; the latch releases it.
      */
+    /**
+     * Halts because the parent is gone or closed its context, first letting go of this process's
+     * segments (a warm JVM stopped in the middle of its warm-up holds private ones, which would
+     * otherwise wait for the next process's sweep). Halts whatever happens.
+     */
+    private static void haltParentDied() {
+        try {
+            if (org.multiprocessing4j.internal.shm.ShmUse.any()) {
+                org.multiprocessing4j.internal.shm.Segments.atExit();
+            }
+        } catch (Throwable t) {
+            // halting matters more
+        } finally {
+            Runtime.getRuntime().halt(PARENT_DIED);
+        }
+    }
+
     private static void watchParent(java.io.InputStream in, CountDownLatch start) {
         Thread watch = new Thread(() -> {
             byte[] drain = new byte[256];
@@ -166,7 +183,7 @@ public final class ChildMain {
             } catch (IOException | InterruptedException ignored) {
                 // a broken pipe: the parent is gone as well
             }
-            Runtime.getRuntime().halt(PARENT_DIED);
+            haltParentDied();
         }, "mp4j-parent-watch");
         watch.setDaemon(true);
         watch.start();
