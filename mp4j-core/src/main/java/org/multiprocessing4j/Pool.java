@@ -1140,6 +1140,7 @@ public final class Pool implements AutoCloseable {
 
     /** A task's final outcome: its job is told, the pool counts it done. */
     private void finish(PoolTask t, Object[] values, Throwable failure) {
+        t.message = null; // final: it is never sent again
         if (!t.cancelled) {
             if (failure == null) {
                 t.job.succeeded(t, values);
@@ -1445,8 +1446,12 @@ public final class Pool implements AutoCloseable {
         /** The position of its first item in its job. */
         final int index;
         final int items;
-        /** The task's bytes ({@link PoolWire}), a batch of one: the first {@link #length} bytes of this array. */
-        final byte[] message;
+        /**
+         * The task's bytes ({@link PoolWire}), a batch of one: the first {@link #length} bytes of
+         * this array; null once the task is final (a big chunk is not kept until its whole map
+         * ends). Written by the thread that makes the task final, read by feeders before.
+         */
+        volatile byte[] message;
         final int length;
         /** Runs so far (for retries). Touched by one thread at a time: the one handling its outcome. */
         int attempts;

@@ -21,7 +21,10 @@ import org.multiprocessing4j.ProcessPoolExecutor;
  * library's {@link Pool} and {@link ProcessPoolExecutor} with 2 workers of the default (warm)
  * context. As in the anchor: the pool is created and warmed up before timing, each workload runs
  * an untimed round of a tenth of its size first, and every sample is checked (count and sum of
- * squares, or payload lengths). {@code square(x)} returns a long: {@code x * x} overflows an int
+ * squares, or payload lengths). Creating the pool includes waiting (untimed) for the warm
+ * reserve to refill behind the workers it took, as the IPC workloads wait for it before each
+ * sample: the refill's two JVM boots and warm-ups (about 1 s of CPU each, measured) would
+ * otherwise run during the first samples on a 2-core machine. {@code square(x)} returns a long: {@code x * x} overflows an int
  * for the anchor's 1,000,000 items.
  */
 final class PoolWorkloads {
@@ -65,6 +68,7 @@ final class PoolWorkloads {
         Pool pool = new Pool(2);
         List<Long> warm = pool.map(PoolWorkloads::square, range(10_000));
         check(warm.stream().mapToLong(Long::longValue).sum() == sumSquares(10_000), "pool warm-up");
+        readyReserve(); // the reserve refills behind the workers the pool took: part of creating it, untimed
         return pool;
     }
 
@@ -207,6 +211,7 @@ final class PoolWorkloads {
                     warm += it.next();
                 }
                 check(warm == sumSquares(2000), "executor warm-up");
+                readyReserve(); // as for Pool: the refill behind the executor's workers is part of creating it
                 List<Double> submit = repeats(sizes, nSub, Math.max(nSub / 10, 500), k -> {
                     long t0 = System.nanoTime();
                     List<AsyncResult<Long>> fs = new ArrayList<>(k);
