@@ -726,4 +726,46 @@ abstract class PoolContract {
             closeAndJoin(pool);
         }
     }
+
+    @Test
+    void aRunningTaskThatIgnoresItsCancellationIsStoppedByKillingItsWorker() throws Exception {
+        assumeTrue(separateJvm(), "threads cannot be killed");
+        try (Pool pool = ctx.poolBuilder().processes(1).cancelGrace(Duration.ofMillis(300)).build()) {
+            long before = pool.workerPids().get(0);
+            Event started = ctx.event();
+            AsyncResult<Integer> r = pool.applyAsync(PoolContract::spinAfter, started);
+            assertTrue(started.await(WAIT));
+            assertTrue(r.cancel(true));
+            assertThrows(CancellationException.class, r::get);
+            assertEquals(49, pool.apply(PoolContract::square, 7), "the replacement runs the next task");
+            assertNotEquals(before, pool.workerPids().get(0), "the worker that ignored the interrupt was killed");
+            closeAndJoin(pool);
+        }
+    }
+
+    static int spinAfter(Event started) {
+        started.set();
+        return spin(1);
+    }
+
+    @Test
+    void anOutOfMemoryErrorInATaskDoesNotHangThePool() throws Exception {
+        assumeTrue(separateJvm(), "a thread worker shares this JVM's heap");
+        try (Context small = Context.builder(method()).warmReserve(1)
+                .jvmOptions(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xmx64m")).build();
+             Pool pool = small.poolBuilder().processes(1).build()) {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> pool.apply(PoolContract::exhaustHeap, 1));
+            Throwable cause = e.getCause();
+            assertTrue(cause instanceof OutOfMemoryError || cause instanceof WorkerLostException, String.valueOf(cause));
+            assertEquals(16, pool.apply(PoolContract::square, 4), "the pool goes on");
+            closeAndJoin(pool);
+        }
+    }
+
+    static int exhaustHeap(Integer ignored) {
+        List<long[]> hog = new ArrayList<>();
+        while (true) {
+            hog.add(new long[1 << 20]); // 8 MiB at a time, until the 64 MiB heap is gone
+        }
+    }
 }
