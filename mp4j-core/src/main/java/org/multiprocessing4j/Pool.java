@@ -508,7 +508,7 @@ public final class Pool implements AutoCloseable {
                     int index = chunk++;
                     long id = taskIds.incrementAndGet();
                     ImapJob<R> job = new ImapJob<>(f, results, index);
-                    results.expect(index, calls.size());
+                    results.expect(index);
                     try {
                         job.task = new PoolTask(id, job, index, calls.size(), encodeTask(id, f, calls, false));
                         results.track(index, job.task);
@@ -519,7 +519,7 @@ public final class Pool implements AutoCloseable {
                 }
                 if (itemError != null) {
                     int index = chunk++;
-                    results.expect(index, 1);
+                    results.expect(index);
                     results.failed(index, itemError);
                     break;
                 }
@@ -1610,7 +1610,7 @@ public final class Pool implements AutoCloseable {
 
         @Override
         void succeeded(PoolTask t, Object[] values) {
-            results.succeeded(chunk, values, t);
+            results.succeeded(chunk, values);
         }
 
         @Override

@@ -58,7 +58,8 @@ public final class ResultIterator<R> implements Iterator<R>, Iterable<R> {
 
     // ---- filled by the pool ----
 
-    void expect(int chunk, int items) {
+    /** Chunk {@code chunk} is on its way: its outcome will come, as a value array or a failure. */
+    void expect(int chunk) {
         lock.lock();
         try {
             submittedChunks = Math.max(submittedChunks, chunk + 1);
@@ -67,6 +68,7 @@ public final class ResultIterator<R> implements Iterator<R>, Iterable<R> {
         }
     }
 
+    /** The task that computes {@code chunk}, for {@link #cancel()}. */
     void track(int chunk, Pool.PoolTask task) {
         lock.lock();
         try {
@@ -78,7 +80,7 @@ public final class ResultIterator<R> implements Iterator<R>, Iterable<R> {
         }
     }
 
-    void succeeded(int chunk, Object[] values, Pool.PoolTask task) {
+    void succeeded(int chunk, Object[] values) {
         put(chunk, values);
     }
 
