@@ -157,6 +157,14 @@ public final class Context implements AutoCloseable {
         return Pool.builder().context(this);
     }
 
+    /**
+     * Starts a {@link Manager} whose server process runs with this context's start method and
+     * whose values use this context's allow-list (CPython: {@code ctx.Manager()}).
+     */
+    public Manager manager() {
+        return new Manager().context(this).start();
+    }
+
     /** A new {@link Lock} (CPython: {@code ctx.Lock()}). */
     public Lock lock() {
         return new Lock();

@@ -139,6 +139,14 @@ public final class Multiprocessing {
 
     // ---- shared memory and synchronisation: the same objects in every context ----
 
+    /**
+     * Starts a {@link Manager}: a server process of shared objects, with the default context
+     * (CPython: {@code multiprocessing.Manager()}). Close it when done (try-with-resources).
+     */
+    public static Manager manager() {
+        return new Manager().start();
+    }
+
     /** A new {@link Lock} (CPython: {@code multiprocessing.Lock()}); see {@link Context#lock()}. */
     public static Lock lock() {
         return new Lock();

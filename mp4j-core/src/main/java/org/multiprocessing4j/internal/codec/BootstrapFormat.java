@@ -59,7 +59,10 @@ final class BootstrapFormat {
             // typed views: their one field is a Value or Array handle, checked by their readObject
             "org.multiprocessing4j.SharedInt", "org.multiprocessing4j.SharedLong", "org.multiprocessing4j.SharedDouble",
             "org.multiprocessing4j.SharedIntArray", "org.multiprocessing4j.SharedLongArray",
-            "org.multiprocessing4j.SharedDoubleArray");
+            "org.multiprocessing4j.SharedDoubleArray",
+            // a manager proxy's reference (address, typeid, id); its readResolve connects to the
+            // manager and builds a proxy, whose class isAllowed accepts
+            "org.multiprocessing4j.ManagerRef");
 
     private BootstrapFormat() {}
 
@@ -130,6 +133,11 @@ final class BootstrapFormat {
         @Override
         protected Object replaceObject(Object obj) {
             Class<?> c = obj.getClass();
+            if (java.lang.reflect.Proxy.isProxyClass(c)
+                    && java.lang.reflect.Proxy.getInvocationHandler(obj) instanceof SerialForm form) {
+                obj = form.serialForm(); // a manager proxy travels as its reference
+                c = obj.getClass();
+            }
             if (obj instanceof Transfers.SegmentHandle h) {
                 Transfers.noteSegment(h.segmentName());
             }

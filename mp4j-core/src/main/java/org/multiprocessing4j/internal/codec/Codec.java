@@ -152,6 +152,16 @@ public final class Codec {
         if (c.isPrimitive() || BootstrapFormat.jdkAllowed(c)) {
             return true;
         }
+        if (java.lang.reflect.Proxy.isProxyClass(c)) {
+            // only what a ManagerRef resolves to: a proxy built here, for a manager's object
+            for (Class<?> i : c.getInterfaces()) {
+                if (i.getName().equals("org.multiprocessing4j.ManagerProxy")
+                        && i.getClassLoader() == Codec.class.getClassLoader()) {
+                    return true;
+                }
+            }
+            return false;
+        }
         synchronized (lock) {
             if (c.isHidden()) {
                 // a lambda's class, nested in the class that declares it: allowed when that class,
