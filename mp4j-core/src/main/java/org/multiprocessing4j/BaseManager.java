@@ -327,6 +327,20 @@ public class BaseManager implements AutoCloseable {
     }
 
     /**
+     * Waits until the server this manager runs in this process ({@link #serveInBackground()})
+     * has stopped: a client asked it to shut down, or {@link #close()} was called.
+     *
+     * @return false when {@code timeout} passed first
+     * @throws IllegalStateException when this manager serves nothing in this process
+     */
+    public boolean awaitShutdown(Duration timeout) throws InterruptedException {
+        if (localServer == null) {
+            throw new IllegalStateException("this manager serves nothing in this process");
+        }
+        return localServer.awaitStop(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /**
      * Connects to a running server at this manager's address (CPython's {@code connect()}).
      *
      * @throws ManagerException when nobody listens there

@@ -26,9 +26,10 @@ class DemosTest {
     @TempDir
     Path dir;
 
-    private String run(String name) throws Exception {
+    private String run(String name, String... jvmOptions) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("--add-opens=java.base/java.lang.invoke=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED",
                 "--sun-misc-unsafe-memory-access=allow", "-cp", System.getProperty("java.class.path"),
                 "org.multiprocessing4j.cli.Main", "demo", name));
@@ -261,6 +262,41 @@ class DemosTest {
         String text = run("pool-map-imap");
         assertTrue(text.contains("超时了~ java.util.concurrent.TimeoutException"), text);
         assertTrue(text.contains("100\n[0, 1, 4, 9, 16, 25, 36, 49, 64, 81]\nResultIterator\n1 4 9 16 25 36 49 64 81\n"), text);
+    }
+
+    @Test
+    void managerDictIsChangedByAChild() throws Exception {
+        assertEquals(List.of("{count=99}", "{count=99}"), run("manager-dict").lines().toList());
+    }
+
+    @Test
+    void managerCountLosesUpdatesOnlyWithoutALock() throws Exception {
+        String text = run("manager-count", "-Dmp4j.demo.processes=20");
+        assertTrue(text.contains("with a Lock:        {count=0}"), text);
+        assertTrue(text.contains("with merge (atomic on the server): {count=0}"), text);
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("without a lock:     {count=")), text);
+    }
+
+    @Test
+    void managerPoolAndYearShowTheSourceTextsOutput() throws Exception {
+        assertEquals(List.of("{1=1, 2=2, 0.25=null}", "[9, 8, 7, 6, 5, 4, 3, 2, 1, 0]"), run("manager-pool").lines().toList());
+        assertEquals(List.of("{year=2500}"), run("manager-year").lines().toList());
+    }
+
+    @Test
+    void managerQueueIsSharedByTwoPoolTasks() throws Exception {
+        String text = run("manager-queue-pool");
+        int question = text.indexOf("[子进程1]小明,今晚撸串不?");
+        int answer = text.indexOf("[子进程2]不去,我今天约了妹子");
+        assertTrue(question > 0 && answer > question, text);
+    }
+
+    @Test
+    void managerDistributedClientsTalkThroughTheServer() throws Exception {
+        String text = run("manager-distributed");
+        assertTrue(text.contains("[小张]小明,老大明天是不是去外地办事啊?"), text);
+        assertTrue(text.contains("[小明]这几天咱们终于可以不加班了(>_<)"), text);
+        assertTrue(text.contains("server: stopped (exit code 0)"), text);
     }
 
     @Test
