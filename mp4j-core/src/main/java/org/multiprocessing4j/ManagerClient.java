@@ -67,6 +67,7 @@ final class ManagerClient {
 
     private ManagerClient(String key, SocketAddress address, byte[] authkey, SSLContext tls, boolean sharedMemory,
             Codec codec, int maxFrame) {
+        org.multiprocessing4j.internal.shm.ShmUse.noteManager(); // this process's warm JVMs warm managers up too
         this.key = key;
         this.address = address;
         this.addressText = ManagerWire.formatAddress(address);

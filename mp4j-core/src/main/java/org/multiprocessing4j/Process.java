@@ -597,12 +597,12 @@ public class Process implements AutoCloseable, Serializable {
         }
 
         @Override
-        public void rehearse(boolean sharedMemory) {
+        public void rehearse(boolean sharedMemory, boolean managers) {
             LOG.isEnabled(System.Logger.Level.INFO);
             ExitFunction.rehearse();
             Multiprocessing.currentProcess().liveChildren();
             if (sharedMemory) {
-                SharedWarmup.run();
+                SharedWarmup.run(managers);
             }
         }
 

@@ -44,11 +44,69 @@ final class SharedWarmup {
 
     private SharedWarmup() {}
 
-    static void run() {
+    /** Runs the warm-up; {@code managers}: the manager paths too (see {@link #runManager}). */
+    static void run(boolean managers) {
         runSync();
         runIpc();
         runPool();
+        if (managers) {
+            runManager();
+        }
         awaitCompilerQuiet();
+    }
+
+    /** Dict set/get pairs of the manager warm-up. */
+    private static final int MANAGER_ROUNDS = Integer.getInteger("mp4j.warmup.managerRounds", 30_000);
+
+    /**
+     * A manager server and client in this JVM on a private Unix socket, when the parent talks to
+     * a manager: the handshake (HMAC and SecureRandom, the JDK's security providers), Unix
+     * sockets, the pipe upgrade, proxy classes, a proxy's way through the process format (pin
+     * and claim), and {@link #MANAGER_ROUNDS} set/get pairs on a dict proxy, which compile the
+     * call path on both sides. Measured before it existed: a fresh child's first 10,000 pairs ran
+     * at 47-190 us per op and only reached 1-2 us per op after about 60,000 (in one JVM); the
+     * bench's manager_dict_ops, whose every repeat is a fresh child, measured 17 us per op.
+     */
+    @SuppressWarnings("unchecked")
+    private static void runManager() {
+        java.nio.file.Path dir = null;
+        ManagerServer server = null;
+        ManagerClient client = null;
+        try {
+            dir = java.nio.file.Files.createTempDirectory("mp4j-warmup-", java.nio.file.attribute.PosixFilePermissions
+                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            java.net.SocketAddress address = java.net.UnixDomainSocketAddress.of(dir.resolve("s"));
+            byte[] key = ManagerWire.randomBytes(32);
+            Codec codec = new Codec(SharedWarmup.class.getClassLoader());
+            server = ManagerServer.bind(address, key, java.util.Map.of("dict",
+                    new ManagerServer.Registered("dict", java.util.Map.class, null)), codec, ManagerWire.DEFAULT_MAX_FRAME, null);
+            Thread.ofPlatform().daemon().name("mp4j-warmup-manager").start(server::serveForever);
+            client = ManagerClient.of(address, key, null, true, codec, ManagerWire.DEFAULT_MAX_FRAME);
+            java.util.Map<Object, Object> d = (java.util.Map<Object, Object>) ProxyHandler.proxy(client, "dict",
+                    client.create("dict", new Object[0]), java.util.Map.class, true);
+            for (int i = 0; i < MANAGER_ROUNDS; i++) {
+                int k = i % 100;
+                d.put(k, i);
+                d.get(k);
+            }
+            Object copy = codec.decodeProcess(codec.encodeProcess(new java.util.ArrayList<>(List.of(d))));
+            if (!(copy instanceof List<?> l) || !(l.get(0) instanceof ManagerProxy)) {
+                throw new IllegalStateException("the proxy did not travel");
+            }
+        } catch (Exception | Error e) {
+            org.multiprocessing4j.internal.log.Log.of(SharedWarmup.class).debug("manager warm-up failed: %s", e);
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+            if (server != null) {
+                server.close();
+            }
+            if (dir != null) {
+                dir.resolve("s").toFile().delete();
+                dir.toFile().delete();
+            }
+        }
     }
 
     /**

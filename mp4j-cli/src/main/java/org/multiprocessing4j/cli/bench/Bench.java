@@ -36,6 +36,7 @@ public final class Bench {
             new IpcWorkloads.QueueLatency(), new IpcWorkloads.JoinableQueueWorkload(),
             new SyncWorkloads.LockUncontended(), new SyncWorkloads.LockContended(), new SyncWorkloads.ValueIncrement(),
             new SharedBuffer(true), new SharedBuffer(false),
+            new ManagerWorkloads.DictOps(), new ManagerWorkloads.QueueOps(),
             new PoolWorkloads.PoolMap(), new PoolWorkloads.PoolApplyAsync(), new PoolWorkloads.PoolImapUnordered(),
             new PoolWorkloads.ProcessPoolExecutorWorkload(), new PoolWorkloads.PoolLargeArgs(), new SubprocessRun());
 

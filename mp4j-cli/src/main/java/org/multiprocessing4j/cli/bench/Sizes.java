@@ -8,7 +8,7 @@ import java.util.Map;
  * compared with CPython's fork, use the fork count.
  *
  * @param counts the anchor's other sizes by its own key ({@code lock_n}, {@code lock_k},
- *     {@code value_k}, {@code array_n}, {@code pipe_rt_n}, {@code queue_n}, {@code queue_lat_n}, {@code jq_n}, {@code array_bulk_repeats}, {@code subprocess_n}, and the pool sizes {@code pool_map_n} ... {@code large_size})
+ *     {@code value_k}, {@code array_n}, {@code pipe_rt_n}, {@code queue_n}, {@code queue_lat_n}, {@code jq_n}, {@code array_bulk_repeats}, {@code subprocess_n}, {@code mgr_n}, and the pool sizes {@code pool_map_n} ... {@code large_size})
  */
 record Sizes(String mode, int repeats, int workloadTimeLimitSeconds, Map<String, Integer> startSamples,
         Map<String, Integer> counts) {
@@ -24,7 +24,7 @@ record Sizes(String mode, int repeats, int workloadTimeLimitSeconds, Map<String,
                                 Map.entry("pool_apply_n", 5_000), Map.entry("pool_imap_n", 20_000),
                                 Map.entry("ppe_submit_n", 5_000), Map.entry("ppe_map_n", 200_000),
                                 Map.entry("ppe_map_chunksize", 1_000), Map.entry("large_count", 50),
-                                Map.entry("large_size", 1 << 20)))
+                                Map.entry("large_size", 1 << 20), Map.entry("mgr_n", 2_000)))
                 : new Sizes("full", 7, 300, Map.of("spawn", 25, "warm", 60, "thread", 60),
                         Map.ofEntries(Map.entry("pipe_rt_n", 20_000), Map.entry("queue_n", 200_000),
                                 Map.entry("queue_lat_n", 10_000), Map.entry("jq_n", 200_000),
@@ -35,7 +35,7 @@ record Sizes(String mode, int repeats, int workloadTimeLimitSeconds, Map<String,
                                 Map.entry("pool_apply_n", 20_000), Map.entry("pool_imap_n", 100_000),
                                 Map.entry("ppe_submit_n", 20_000), Map.entry("ppe_map_n", 1_000_000),
                                 Map.entry("ppe_map_chunksize", 1_000), Map.entry("large_count", 200),
-                                Map.entry("large_size", 1 << 20)));
+                                Map.entry("large_size", 1 << 20), Map.entry("mgr_n", 10_000)));
     }
 
     /** The anchor's {@code pipe_bw}: (message size in bytes, messages per repeat) pairs. */

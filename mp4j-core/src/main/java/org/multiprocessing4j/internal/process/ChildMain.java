@@ -95,7 +95,8 @@ public final class ChildMain {
                 codec = Codec.fromRegistry(names, generation, loader);
                 byte[] rehearsal = new byte[ChildSpec.checkedLength(in.readInt(), Integer.MAX_VALUE - 8)];
                 in.readFully(rehearsal);
-                warmUp(loader, in.readBoolean());
+                int flags = in.readUnsignedByte();
+                warmUp(loader, (flags & 1) != 0, (flags & 2) != 0);
                 if (rehearsal.length > 0) {
                     try {
                         Codec finalCodec = codec;
@@ -201,7 +202,7 @@ public final class ChildMain {
      * Loads and links what the first RUN will need, while the JVM is idle in the warm reserve:
      * the lambda machinery (a serializable lambda through a codec), the process classes.
      */
-    private static void warmUp(ClassLoader loader, boolean sharedMemory) throws IOException {
+    private static void warmUp(ClassLoader loader, boolean sharedMemory, boolean managers) throws IOException {
         Codec scratch = new Codec(loader);
         scratch.register(ChildMain.class);
         Sample s = () -> 42;
@@ -210,7 +211,7 @@ public final class ChildMain {
         if (((Sample) back).value() != 42 || ((Sample) call.target()).value() != 42) {
             throw new IllegalStateException("codec warm-up failed");
         }
-        ProcessAccess.get().rehearse(sharedMemory);
+        ProcessAccess.get().rehearse(sharedMemory, managers);
         Control.report(Control.EXIT, 0, 0);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         ChildSpec sample = new ChildSpec("spawn", "warm-up", new int[] {1}, false, 0, "x", "", "OFF", new byte[0], 0, List.of(), new byte[0]);
@@ -233,7 +234,7 @@ public final class ChildMain {
                 // the sample is an optimisation only
             }
         }
-        warmUp(loader, true); // the AOT cache then holds the shared-memory paths' classes and profiles
+        warmUp(loader, true, true); // the AOT cache then holds the shared-memory and manager paths' classes and profiles
         Control.receive(new DataInputStream(new ByteArrayInputStream(new byte[] {0, 0, 0, 1, Control.RUN})));
         Path scratch = Files.createTempFile("mp4j-train", ".fifo");
         try (RandomAccessFile f = new RandomAccessFile(scratch.toFile(), "rw")) {

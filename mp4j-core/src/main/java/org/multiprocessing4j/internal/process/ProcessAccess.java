@@ -17,7 +17,7 @@ public interface ProcessAccess {
      * Loads and initialises what {@link #runAsChild} will need (logging, the exit function), so
      * that a warm JVM pays for it while idle. Has no visible effect.
      */
-    void rehearse(boolean sharedMemory);
+    void rehearse(boolean sharedMemory, boolean managers);
 
     /** The bytes a child rebuilds {@code process} from ({@link ChildSpec#payload()}). */
     byte[] encodePayload(org.multiprocessing4j.internal.codec.Codec codec, Object process);

@@ -64,7 +64,7 @@ final class WarmReserve {
     private Thread refiller;
 
     /** An idle JVM: the codec generation it was prepared with, and whether it warmed up shared memory. */
-    private record Idle(JvmPopen popen, int generation, boolean sharedMemory) {}
+    private record Idle(JvmPopen popen, int generation, boolean sharedMemory, boolean managers) {}
 
     WarmReserve(JvmLauncher launcher, int size) {
         this.launcher = launcher;
@@ -157,12 +157,13 @@ final class WarmReserve {
         List<String> names = launcher.codec().registeredNames();
         byte[] rehearsal = launcher.lastPayload(generation);
         boolean sharedMemory = org.multiprocessing4j.internal.shm.ShmUse.any();
+        boolean managers = org.multiprocessing4j.internal.shm.ShmUse.anyManager();
         try {
             Control.send(popen.control(), Control.PREPARE, out -> {
                 ChildSpec.writeRegistry(out, generation, names);
                 out.writeInt(rehearsal.length);
                 out.write(rehearsal);
-                out.writeBoolean(sharedMemory); // warm up shared memory too
+                out.writeByte((sharedMemory ? 1 : 0) | (managers ? 2 : 0)); // warm up shared memory, managers too
             });
         } catch (IOException e) {
             popen.kill();
@@ -184,7 +185,7 @@ final class WarmReserve {
                 failuresInARow = 0;
                 keep = !closed;
                 if (keep) {
-                    idle.addLast(new Idle(popen, generation, sharedMemory));
+                    idle.addLast(new Idle(popen, generation, sharedMemory, managers));
                     notifyAll();
                 }
             }
@@ -208,13 +209,18 @@ final class WarmReserve {
         }
     }
 
-    /** Replaces idle JVMs prepared with an older allow-list, or without the shared-memory warm-up this process now wants. */
+    /**
+     * Replaces idle JVMs prepared with an older allow-list, or without the shared-memory or
+     * manager warm-up this process now wants.
+     */
     void retireStale() {
         int generation = launcher.codec().generation();
         boolean sharedMemory = org.multiprocessing4j.internal.shm.ShmUse.any();
+        boolean managers = org.multiprocessing4j.internal.shm.ShmUse.anyManager();
         synchronized (this) {
             idle.removeIf(c -> {
-                if (c.generation() != generation || (sharedMemory && !c.sharedMemory()) || !c.popen().os().isAlive()) {
+                if (c.generation() != generation || (sharedMemory && !c.sharedMemory())
+                        || (managers && !c.managers()) || !c.popen().os().isAlive()) {
                     c.popen().close(); // the child sees end of stdin and halts
                     return true;
                 }
