@@ -433,6 +433,56 @@ abstract class ManagerContract {
         assertEquals(List.of(1, 2, 3, 4, 5, 6), got);
     }
 
+    // ---- BaseManager with a registered type ----
+
+    /** A user interface served by a registered factory. */
+    public interface Counter {
+        long add(long delta);
+
+        long value();
+    }
+
+    /** The server-side object (never sent: only its proxy travels). */
+    static final class CounterImpl implements Counter {
+        private long n;
+
+        CounterImpl(long start) {
+            n = start;
+        }
+
+        @Override
+        public synchronized long add(long delta) {
+            n += delta;
+            return n;
+        }
+
+        @Override
+        public synchronized long value() {
+            return n;
+        }
+    }
+
+    static void addTen(Counter c) {
+        for (int i = 0; i < 10; i++) {
+            c.add(1);
+        }
+    }
+
+    @Test
+    void aRegisteredTypeIsMadeByItsFactoryInTheServerProcessAndItsProxyTravels() throws InterruptedException {
+        try (BaseManager m = new BaseManager()) {
+            m.context(ctx).sharedMemory(sharedMemory())
+                    .register("Counter", Counter.class, args -> new CounterImpl(((Number) args[0]).longValue()))
+                    .start();
+            Counter c = m.create("Counter", 100L);
+            assertEquals(101, c.add(1));
+            run(ctx.process(ManagerContract::addTen, c));
+            assertEquals(111, c.value());
+            assertTrue(c.toString().contains("CounterImpl"), c.toString());
+            assertEquals("Counter", ((ManagerProxy) c).typeid());
+        }
+    }
+
     // ---- errors ----
 
     interface NotExposed {

@@ -275,6 +275,50 @@ class ManagerFaultTest {
 
     // ---- many clients ----
 
+    static void eightParties(BarrierProxy barrier, SharedIntArray arrivals, Integer slot) throws Exception {
+        Thread[] threads = new Thread[8];
+        Exception[] failed = new Exception[1];
+        for (int t = 0; t < 8; t++) {
+            int index = slot * 8 + t;
+            threads[t] = Thread.ofPlatform().start(() -> {
+                try {
+                    arrivals.set(index, barrier.await(WAIT) + 1);
+                } catch (Exception e) {
+                    failed[0] = e;
+                }
+            });
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        if (failed[0] != null) {
+            throw failed[0];
+        }
+    }
+
+    @Test
+    void sixtyFourClientsInEightProcessesWaitOnTheServerAtOnce() throws Exception {
+        try (Manager m = client()) {
+            BarrierProxy barrier = m.barrier(64);
+            SharedIntArray arrivals = Multiprocessing.sharedIntArray(64);
+            List<Process> ps = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                ps.add(ctx.process(ManagerFaultTest::eightParties, barrier, arrivals, i));
+            }
+            ps.forEach(Process::start);
+            for (Process p : ps) {
+                assertTrue(p.join(WAIT), p + " did not end");
+                assertEquals(0, p.exitCode().orElseThrow(), p + " failed");
+            }
+            java.util.Set<Integer> seen = new java.util.HashSet<>();
+            for (int i = 0; i < 64; i++) {
+                seen.add(arrivals.get(i));
+            }
+            assertEquals(64, seen.size(), "every party got its own arrival index: " + seen);
+            assertFalse(seen.contains(0));
+        }
+    }
+
     @Test
     void sixtyFourClientsAreServedAtOnce() throws Exception {
         try (Manager m = client()) {

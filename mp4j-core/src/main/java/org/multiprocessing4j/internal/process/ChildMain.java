@@ -82,6 +82,7 @@ public final class ChildMain {
         long runReceivedMicros = 0;
         long tMain = System.nanoTime();
         long tFrame = tMain;
+        Thread preparing = null;
         while (spec == null) {
             Control.Frame f = Control.receive(control);
             if (f == null) {
@@ -96,17 +97,35 @@ public final class ChildMain {
                 byte[] rehearsal = new byte[ChildSpec.checkedLength(in.readInt(), Integer.MAX_VALUE - 8)];
                 in.readFully(rehearsal);
                 int flags = in.readUnsignedByte();
-                warmUp(loader, (flags & 1) != 0, (flags & 2) != 0);
-                if (rehearsal.length > 0) {
-                    try {
-                        Codec finalCodec = codec;
-                        Codec.rehearse(() -> ProcessAccess.get().decodePayload(finalCodec, rehearsal)); // see WarmReserve: load what the next RUN will need
-                    } catch (RuntimeException e) {
-                        // a rehearsal is an optimisation only
-                    }
+                if (preparing != null) {
+                    preparing.join();
                 }
-                report(reports, Control.READY, id, 0);
+                // On its own thread, so that this one goes on reading the control channel: a
+                // context closed during a long warm-up (the manager part takes about a second)
+                // ends this JVM at once, not when the warm-up is over. The parent sends RUN only
+                // after READY.
+                Codec prepared = codec;
+                preparing = Thread.ofPlatform().name("mp4j-warm-prepare").start(() -> {
+                    try {
+                        warmUp(loader, (flags & 1) != 0, (flags & 2) != 0);
+                    } catch (IOException | RuntimeException | Error e) {
+                        System.err.println("mp4j: a pre-started JVM failed to warm up:");
+                        e.printStackTrace();
+                        Runtime.getRuntime().halt(1);
+                    }
+                    if (rehearsal.length > 0) {
+                        try {
+                            Codec.rehearse(() -> ProcessAccess.get().decodePayload(prepared, rehearsal)); // see WarmReserve: load what the next RUN will need
+                        } catch (RuntimeException e) {
+                            // a rehearsal is an optimisation only
+                        }
+                    }
+                    report(reports, Control.READY, id, 0);
+                });
             } else if (f.type() == Control.RUN) {
+                if (preparing != null) {
+                    preparing.join();
+                }
                 runReceivedMicros = TIMING ? epochMicros() : 0;
                 tFrame = System.nanoTime();
                 spec = ChildSpec.readFrom(f.bodyStream());
