@@ -27,11 +27,11 @@ SIZES = {
     'full': {'repeats': 7, 'limit': 300, 'start_samples': {'fork': 60, 'forkserver': 40, 'spawn': 25},
              'lock_n': 5000000, 'lock_k': 500000, 'value_k': 250000, 'array_n': 1000000, 'array_bulk_repeats': 25,
              'subprocess_n': 200, 'pipe_rt_n': 20000, 'pipe_bw': [(1 << 20, 500), (64 << 20, 8)], 'queue_n': 200000,
-             'queue_lat_n': 10000, 'jq_n': 200000},
+             'queue_lat_n': 10000, 'jq_n': 200000, 'mgr_n': 10000},
     'quick': {'repeats': 3, 'limit': 120, 'start_samples': {'fork': 15, 'forkserver': 10, 'spawn': 6},
               'lock_n': 1000000, 'lock_k': 200000, 'value_k': 100000, 'array_n': 1000000, 'array_bulk_repeats': 7,
               'subprocess_n': 50, 'pipe_rt_n': 5000, 'pipe_bw': [(1 << 20, 100), (64 << 20, 2)], 'queue_n': 50000,
-              'queue_lat_n': 2000, 'jq_n': 50000},
+              'queue_lat_n': 2000, 'jq_n': 50000, 'mgr_n': 2000},
 }
 
 
@@ -553,6 +553,71 @@ def joinable_queue(cfg):
                    'items/s', 'higher', _warm_then_repeat(run, cfg['jq_n'], cfg['repeats']))]
 
 
+def _mgr_dict(ready, go, done, d, k, nkeys, report):
+    d['warm'] = 0                       # connect to the manager (untimed)
+    if d['warm'] != 0:
+        raise CheckFailed('manager dict warm-up')
+    ready.release()
+    go.acquire()
+    for i in range(k):
+        key = i % nkeys
+        d[key] = i
+        if d[key] != i:
+            raise CheckFailed('manager dict returned a wrong value')
+    report.value = k
+    done.release()
+
+
+def _mgr_queue(ready, go, done, q, k, report):
+    q.put(-1)                           # connect to the manager (untimed)
+    if q.get() != -1:
+        raise CheckFailed('manager queue warm-up')
+    ready.release()
+    go.acquire()
+    for i in range(k):
+        q.put(i)
+        if q.get() != i:
+            raise CheckFailed('manager queue returned a wrong value')
+    report.value = k
+    done.release()
+
+
+def _manager_rows(cfg, name, params, make, child):
+    n = cfg['mgr_n']
+    with mp.Manager() as m:
+        obj = make(m)
+        report = mp.Value('q', 0, lock=False)
+
+        def run(k):
+            report.value = -1
+            dt = _group([(child, (obj, k) + (() if child is _mgr_queue else (100,)) + (report,))])
+            if report.value != k:
+                raise CheckFailed('%s: child count %d, expected %d' % (name, report.value, k))
+            return dt / (2 * k) * 1e6
+
+        run(max(n // 10, 100))
+        samples = [run(n) for _ in range(cfg['repeats'])]
+        if child is _mgr_dict:
+            snap = obj.copy()
+            if len(snap) != 101 or any(snap[key] != key + 100 * ((n - 1 - key) // 100) for key in range(100)):
+                raise CheckFailed('manager_dict_ops: final contents wrong')
+        elif obj.qsize() != 0:
+            raise CheckFailed('manager_queue: queue not empty at end')
+    return [result(name, params, 'us/op', 'lower', samples)]
+
+
+def manager_dict_ops(cfg):
+    """README row manager_dict_ops: a child does N x d[i % 100] = i, then reads it back; us per op."""
+    return _manager_rows(cfg, 'manager_dict_ops', {'set_get_pairs': cfg['mgr_n'], 'keys': 100, 'value': 'int',
+                                                   'op': 'one set or one get'}, lambda m: m.dict(), _mgr_dict)
+
+
+def manager_queue(cfg):
+    """README row manager_queue: a child does N x q.put(i), then q.get(); us per op."""
+    return _manager_rows(cfg, 'manager_queue', {'put_get_pairs': cfg['mgr_n'], 'value': 'int',
+                                                'op': 'one put or one get'}, lambda m: m.Queue(), _mgr_queue)
+
+
 WORKLOADS = {
     'process_start_join': process_start_join,
     'pipe_roundtrip': pipe_roundtrip,
@@ -566,6 +631,8 @@ WORKLOADS = {
     'array_write': array_write,
     'shared_memory': shared_memory,
     'subprocess_run': subprocess_run,
+    'manager_dict_ops': manager_dict_ops,
+    'manager_queue': manager_queue,
 }
 
 
