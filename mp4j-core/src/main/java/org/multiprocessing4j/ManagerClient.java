@@ -114,7 +114,7 @@ final class ManagerClient {
         final ManagerWire.Link link;
         final Connection pipe;
         final PoolWire.Out out = new PoolWire.Out(256);
-        private byte[] inbox = new byte[4096];
+        private final PoolWire.Inbox inbox = new PoolWire.Inbox(4096, 1 << 20);
         volatile boolean broken;
 
         Conn(ManagerWire.Link link, Connection pipe) {
@@ -128,7 +128,7 @@ final class ManagerClient {
                 PoolWire.In in;
                 if (pipe != null) {
                     pipe.sendBytes(out.buffer(), 0, out.size());
-                    in = receivePipe();
+                    in = inbox.receive(pipe);
                 } else {
                     ManagerWire.writeFrame(link.out, out);
                     byte[] frame = ManagerWire.readFrame(link.in, Integer.MAX_VALUE - 8);
@@ -141,20 +141,6 @@ final class ManagerClient {
             } catch (IOException | InterruptedException | RuntimeException e) {
                 close();
                 throw e;
-            }
-        }
-
-        private PoolWire.In receivePipe() throws IOException, InterruptedException {
-            if (inbox.length > (1 << 20)) {
-                inbox = new byte[4096];
-            }
-            while (true) {
-                try {
-                    int n = pipe.recvBytesInto(inbox);
-                    return new PoolWire.In(inbox, 0, n);
-                } catch (BufferTooShortException e) {
-                    inbox = new byte[(int) Math.min(e.messageLength(), Integer.MAX_VALUE - 8)];
-                }
             }
         }
 
@@ -450,10 +436,6 @@ final class ManagerClient {
         for (Conn c : open) {
             c.close();
         }
-    }
-
-    boolean isClosed() {
-        return closed;
     }
 
     /** A typeid as the server describes it: method signatures to indices. */

@@ -6,7 +6,6 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -14,11 +13,9 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Set;
@@ -349,9 +346,10 @@ final class ManagerServer implements AutoCloseable {
         final byte kind;
         final long clientId;
         final long pid;
-        final LinkedBlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
+        /** Socket mode: requests read, not yet run. Bounded: a client that sends without reading waits. */
+        final LinkedBlockingQueue<byte[]> frames = new LinkedBlockingQueue<>(4);
         final PoolWire.Out out = new PoolWire.Out(256);
-        byte[] inbox = new byte[4096];
+        final PoolWire.Inbox inbox = new PoolWire.Inbox(4096, 1 << 20);
         Thread caller;
         volatile boolean ended;
 
@@ -407,16 +405,10 @@ final class ManagerServer implements AutoCloseable {
             if (pipe == null) {
                 return new PoolWire.In(frames.take());
             }
-            while (true) {
-                try {
-                    int n = pipe.recvBytesInto(inbox);
-                    return new PoolWire.In(inbox, 0, n);
-                } catch (BufferTooShortException e) {
-                    if (e.messageLength() > maxFrame) {
-                        throw new ManagerWire.FrameTooLarge("message of " + e.messageLength() + " bytes refused (limit " + maxFrame + ")");
-                    }
-                    inbox = new byte[(int) e.messageLength()];
-                }
+            try {
+                return inbox.receive(pipe, maxFrame);
+            } catch (PoolWire.TooLarge e) {
+                throw new ManagerWire.FrameTooLarge(e.getMessage());
             }
         }
 
@@ -425,9 +417,6 @@ final class ManagerServer implements AutoCloseable {
                 pipe.sendBytes(reply.buffer(), 0, reply.size());
             } else {
                 ManagerWire.writeFrame(link.out, reply);
-            }
-            if (inbox.length > (1 << 20)) {
-                inbox = new byte[4096]; // a large request's buffer goes once it is answered
             }
         }
 
@@ -777,12 +766,6 @@ final class ManagerServer implements AutoCloseable {
         return objects.size();
     }
 
-    /** Sessions open now (tests, diagnostics). */
-    int sessionCount() {
-        synchronized (refLock) {
-            return sessions.size();
-        }
-    }
 
     // -----------------------------------------------------------------------------------------
     // The server process of BaseManager.start()
@@ -842,17 +825,5 @@ final class ManagerServer implements AutoCloseable {
         server.serveForever();
     }
 
-    /** For tests: the server's registry as given. */
-    List<String> typeids() {
-        return new ArrayList<>(registry.keySet());
-    }
-
-    /** For tests: the listening socket's port, or -1. */
-    int port() {
-        if (tlsSocket != null) {
-            return ((ServerSocket) tlsSocket).getLocalPort();
-        }
-        return address instanceof InetSocketAddress i ? i.getPort() : -1;
-    }
 
 }

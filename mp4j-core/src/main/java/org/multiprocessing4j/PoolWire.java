@@ -226,17 +226,42 @@ final class PoolWire {
     static final class Inbox {
         private static final int FIRST = 64 * 1024;
         static final int KEPT = 64 << 20;
-        private byte[] buf = new byte[FIRST];
+        private final int first;
+        private final int kept;
+        private byte[] buf;
+
+        Inbox() {
+            this(FIRST, KEPT);
+        }
+
+        /** A buffer of {@code first} bytes that goes back to that size after a message above {@code kept}. */
+        Inbox(int first, int kept) {
+            this.first = first;
+            this.kept = kept;
+            this.buf = new byte[first];
+        }
 
         In receive(Connection from) throws IOException, InterruptedException {
-            if (buf.length > KEPT) {
-                buf = new byte[FIRST];
+            return receive(from, Integer.MAX_VALUE - 64);
+        }
+
+        /**
+         * Receives one message of at most {@code max} bytes.
+         *
+         * @throws TooLarge when the message is longer (it is left unread)
+         */
+        In receive(Connection from, long max) throws IOException, InterruptedException {
+            if (buf.length > kept) {
+                buf = new byte[first];
             }
             while (true) {
                 try {
                     int n = from.recvBytesInto(buf);
                     return new In(buf, 0, n);
                 } catch (BufferTooShortException e) {
+                    if (e.messageLength() > max) {
+                        throw new TooLarge("message of " + e.messageLength() + " bytes refused (limit " + max + ")");
+                    }
                     long want = Math.max(e.messageLength(), Math.min((long) buf.length * 2, Integer.MAX_VALUE - 64));
                     if (want > Integer.MAX_VALUE - 64) {
                         throw new IOException("pool message of " + e.messageLength() + " bytes is too large", e);
@@ -244,6 +269,15 @@ final class PoolWire {
                     buf = new byte[(int) want];
                 }
             }
+        }
+    }
+
+    /** A message longer than a receiver's limit. */
+    static final class TooLarge extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLarge(String message) {
+            super(message);
         }
     }
 

@@ -3,7 +3,6 @@ package org.multiprocessing4j;
 import java.io.Serializable;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
-import java.net.SocketAddress;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;

@@ -72,6 +72,27 @@ final class Leaks {
             }
             Thread.sleep(50); // polling for children's exit, bounded by the deadline
         } while (System.nanoTime() < deadline);
-        fail("segments in " + Segments.DIR + " not held by this JVM after " + timeout + ": " + foreign);
+        StringBuilder who = new StringBuilder();
+        for (String n : foreign) {
+            who.append('\n').append(n).append(" is mapped or open in: ").append(holdersOf(n));
+        }
+        fail("segments in " + Segments.DIR + " not held by this JVM after " + timeout + ": " + foreign + who);
+    }
+
+    /**
+     * Diagnostics for a leaked segment: the processes that have it open or mapped (from
+     * {@code /proc}), or "nobody" for an orphan whose holders all died before one of them could
+     * remove it (the next process's sweep does).
+     */
+    private static String holdersOf(String name) {
+        String script = "for p in /proc/[0-9]*; do ls -l $p/fd $p/map_files 2>/dev/null | grep -q 'mp4j-" + name
+                + "' && echo \"${p#/proc/} $(tr '\\0' ' ' < $p/cmdline | cut -c1-160)\"; done";
+        try {
+            java.lang.Process p = new ProcessBuilder("sh", "-c", script).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes()).strip();
+            return out.isEmpty() ? "nobody" : out;
+        } catch (IOException e) {
+            return "unknown (" + e + ")";
+        }
     }
 }
