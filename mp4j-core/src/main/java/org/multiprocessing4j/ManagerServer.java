@@ -352,6 +352,8 @@ final class ManagerServer implements AutoCloseable {
         final PoolWire.Inbox inbox = new PoolWire.Inbox(4096, 1 << 20);
         Thread caller;
         volatile boolean ended;
+        /** Set by a SHUTDOWN request (on the call thread): the server closes once the reply is sent. */
+        boolean stopAfterReply;
 
         ServerConn(ManagerWire.Link link, Connection pipe, byte kind, long clientId, long pid) {
             this.link = link;
@@ -466,8 +468,6 @@ final class ManagerServer implements AutoCloseable {
                 connections.remove(this);
             }
         }
-
-        boolean stopAfterReply;
     }
 
     /** An item a queue gave to a client whose answer could not be sent goes back to the head. */

@@ -136,6 +136,17 @@ final class ProxyHandler implements InvocationHandler, SerialForm {
 
     private static final Object NOT_LOCAL = new Object();
 
+    /** {@code Queue.poll()}, the call {@code drainTo} repeats. */
+    private static final Method POLL;
+
+    static {
+        try {
+            POLL = java.util.Queue.class.getMethod("poll");
+        } catch (NoSuchMethodException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** The methods answered here over a snapshot (see the class documentation), else NOT_LOCAL. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private Object local(String name, Method method, Object[] args) throws Throwable {
@@ -181,9 +192,8 @@ final class ProxyHandler implements InvocationHandler, SerialForm {
                         throw new NullPointerException("drainTo(null)");
                     }
                     int moved = 0;
-                    Method poll = java.util.Queue.class.getMethod("poll");
                     while (moved < max) {
-                        Object item = remote(info.index(poll), null, poll);
+                        Object item = remote(info.index(POLL), null, POLL);
                         if (item == null) {
                             break;
                         }
