@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.internal.codec.Codec;
 import org.multiprocessing4j.internal.log.Log;
+import org.multiprocessing4j.internal.process.Calls;
 
 /**
  * The loop a {@link Pool} worker process runs: read a message from the task pipe, run it, answer
@@ -122,7 +123,7 @@ final class PoolWorker {
             byte[] fn = in.readBytes();
             Serializable f = codec.decodeFunction(fn);
             Object[] args = readArgs(in);
-            invoke(f, args);
+            Calls.invoke(f, args);
         } catch (Throwable t) {
             out.reset();
             out.writeByte(PoolWire.INIT_FAILED);
@@ -305,7 +306,7 @@ final class PoolWorker {
                 if (argc == 1 && one != null) { // a map's call: no argument array
                     results[call] = one.apply(PoolWire.readValue(in, codec));
                 } else {
-                    results[call] = invoke(fn, readArgs(in, argc));
+                    results[call] = Calls.invoke(fn, readArgs(in, argc));
                 }
             }
         } catch (Throwable t) {
@@ -383,37 +384,6 @@ final class PoolWorker {
             args[i] = PoolWire.readValue(in, codec);
         }
         return args;
-    }
-
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    static Object invoke(Object fn, Object[] a) throws Exception {
-        if (fn instanceof Task t && a.length == 0) {
-            return t.call();
-        } else if (fn instanceof Task1 t && a.length == 1) {
-            return t.apply(a[0]);
-        } else if (fn instanceof Task2 t && a.length == 2) {
-            return t.apply(a[0], a[1]);
-        } else if (fn instanceof Task3 t && a.length == 3) {
-            return t.apply(a[0], a[1], a[2]);
-        } else if (fn instanceof Target t && a.length == 0) {
-            t.run();
-            return null;
-        } else if (fn instanceof Target1 t && a.length == 1) {
-            t.run(a[0]);
-            return null;
-        } else if (fn instanceof Target2 t && a.length == 2) {
-            t.run(a[0], a[1]);
-            return null;
-        } else if (fn instanceof Target3 t && a.length == 3) {
-            t.run(a[0], a[1], a[2]);
-            return null;
-        } else if (fn instanceof Runnable r && a.length == 0) {
-            r.run();
-            return null;
-        } else if (fn instanceof java.util.concurrent.Callable c && a.length == 0) {
-            return c.call();
-        }
-        throw new IllegalArgumentException("cannot call a " + fn.getClass().getName() + " with " + a.length + " argument(s)");
     }
 
     private boolean overMemoryLimit() {

@@ -1,0 +1,107 @@
+package org.multiprocessing4j.cluster;
+
+import java.io.Serial;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.JoinableQueueProxy;
+
+/**
+ * A {@link ClusterQueue} that counts unfinished tasks (CPython's {@code JoinableQueue}): the
+ * count lives in {@link Grid#SYNC} under {@code jq:NAME}, raised before an element is added
+ * (and lowered again when the add fails), so {@link #join} never returns while an element that
+ * was put is not done.
+ */
+final class ClusterJoinableQueue<E> extends ClusterQueue<E> implements JoinableQueueProxy<E> {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
+    private final transient String counter;
+
+    ClusterJoinableQueue(Grid grid, String name) {
+        super(grid, name);
+        this.counter = "jq:" + name;
+        grid.initSync(counter, new long[] {0});
+    }
+
+    private void add(long n) {
+        if (grid.syncOp(counter, Ops.Sync.COUNTER_ADD, n) == null) {
+            grid.state(counter); // throws: the counter is gone
+        }
+    }
+
+    @Override
+    public boolean offer(E e) {
+        byte[] b = encode(e);
+        add(1);
+        boolean done = false;
+        try {
+            done = queue.offer(b);
+            return done;
+        } finally {
+            if (!done) {
+                add(-1);
+            }
+        }
+    }
+
+    @Override
+    public void put(E e) throws InterruptedException {
+        byte[] b = encode(e);
+        add(1);
+        boolean done = false;
+        try {
+            queue.put(b);
+            done = true;
+        } finally {
+            if (!done) {
+                add(-1);
+            }
+        }
+    }
+
+    @Override
+    public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
+        byte[] b = encode(e);
+        add(1);
+        boolean done = false;
+        try {
+            done = queue.offer(b, timeout, unit);
+            return done;
+        } finally {
+            if (!done) {
+                add(-1);
+            }
+        }
+    }
+
+    @Override
+    public void taskDone() {
+        long[] r = grid.syncOp(counter, Ops.Sync.COUNTER_DONE);
+        if (r == null) {
+            grid.state(counter);
+        } else if (r[0] < 0) {
+            throw new IllegalStateException("taskDone() called more times than there were items in joinable queue '" + name + "'");
+        }
+    }
+
+    @Override
+    public void join() throws InterruptedException {
+        grid.awaitChange(() -> unfinishedTasks() == 0, Long.MAX_VALUE);
+    }
+
+    @Override
+    public boolean join(Duration timeout) throws InterruptedException {
+        return grid.awaitChange(() -> unfinishedTasks() == 0, Grid.deadline(timeout));
+    }
+
+    @Override
+    public long unfinishedTasks() {
+        return grid.state(counter)[0];
+    }
+
+    @Override
+    @Serial
+    Object writeReplace() {
+        return new ClusterRef(ClusterRef.JOINABLE_QUEUE, name);
+    }
+}
