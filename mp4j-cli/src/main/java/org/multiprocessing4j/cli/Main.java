@@ -12,6 +12,7 @@ import org.multiprocessing4j.cli.demo.Demos;
  *   ./mp4j demo [NAME|all]     list the demos, run one, or run them all
  *   ./mp4j bench [options]     the benchmark against CPython (./mp4j bench --help)
  *   ./mp4j manager serve ...   a standalone manager server (./mp4j manager --help)
+ *   ./mp4j cluster member ...  a member of a cluster context (./mp4j cluster --help)
  *   ./mp4j test                the whole test suite (handled by the launcher script: mvn verify)
  *   ./mp4j jmh [ARGS]          the JMH micro-benchmarks (handled by the launcher script)
  *   ./mp4j --help              this text
@@ -37,6 +38,7 @@ public final class Main {
             case "demo" -> Demos.main(rest, out, err);
             case "bench" -> Bench.main(rest, out, err);
             case "manager" -> ManagerCommand.main(rest, out, err);
+            case "cluster" -> ClusterCommand.main(rest, out, err);
             default -> {
                 err.println("mp4j: unknown command '" + args[0] + "'");
                 usage(err);
@@ -55,6 +57,8 @@ public final class Main {
                                     (./mp4j bench --help for the options)
                   manager serve ... run a standalone manager server with named queues and dicts
                                     (./mp4j manager --help)
+                  cluster member .. run a member of a cluster context: data, locks and pool tasks on Hazelcast
+                                    (./mp4j cluster --help)
                   test              run the whole test suite (mvn verify under JDK 25)
                   jmh [ARGS]        run the JMH micro-benchmarks (e.g. ./mp4j jmh CodecBenchmark)
                   --help            this text

@@ -68,7 +68,7 @@ final class ManagerCommand {
         }
         byte[] key;
         try {
-            key = readKey(keyFile, err);
+            key = readSecret(keyFile, "mp4j manager serve", err);
         } catch (IOException e) {
             err.println("mp4j manager serve: cannot read the authkey file: " + e);
             return 2;
@@ -112,12 +112,12 @@ final class ManagerCommand {
         return a instanceof java.net.InetSocketAddress i ? i.getHostString() + ":" + i.getPort() : a.toString();
     }
 
-    /** The key file's bytes without one trailing newline; warns when others may read it. */
-    private static byte[] readKey(Path file, PrintStream err) throws IOException {
+    /** A secret file's bytes without one trailing newline; warns (as {@code command}) when others may read it. */
+    static byte[] readSecret(Path file, String command, PrintStream err) throws IOException {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
             if (perms.contains(PosixFilePermission.GROUP_READ) || perms.contains(PosixFilePermission.OTHERS_READ)) {
-                err.println("mp4j manager serve: warning: " + file + " is readable by other users; chmod 600 it");
+                err.println(command + ": warning: " + file + " is readable by other users; chmod 600 it");
             }
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system

@@ -50,8 +50,18 @@ public final class ClusterMember implements AutoCloseable {
      * @throws IllegalStateException when the member cannot start (port taken, bad interface)
      */
     public static ClusterMember start(ClusterConfig config) {
+        return start(config, ClusterMember.class.getClassLoader());
+    }
+
+    /**
+     * As {@link #start(ClusterConfig)}, loading the classes of tasks and values through
+     * {@code taskLoader} (an application's jars; {@code ./mp4j cluster member --class-path}).
+     */
+    public static ClusterMember start(ClusterConfig config, ClassLoader taskLoader) {
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(taskLoader, "taskLoader");
         var c = config.memberConfig();
+        c.setClassLoader(taskLoader);
         c.getMemberAttributeConfig().setAttribute(PID_ATTRIBUTE, Long.toString(ProcessHandle.current().pid()));
         try {
             return new ClusterMember(Hazelcast.newHazelcastInstance(c));

@@ -254,7 +254,7 @@ public final class ClusterPool implements AutoCloseable {
             @Override
             public void onFailure(Throwable t) {
                 Throwable cause = unwrap(t);
-                if (cause instanceof RetryableException || cause instanceof com.hazelcast.core.HazelcastInstanceNotActiveException) {
+                if (memberLost(cause)) {
                     if (attempt < maxAttempts) {
                         attempt(call, result, attempt + 1, member);
                         return;
@@ -266,6 +266,17 @@ public final class ClusterPool implements AutoCloseable {
                 result.completeExceptionally(cause);
             }
         });
+    }
+
+    /**
+     * True for the ways a member's loss reaches a caller: its connection closed
+     * ({@code TargetDisconnectedException}, seen on SIGKILL), it left ({@code MemberLeftException}),
+     * it is no member any more, or it is shutting down.
+     */
+    static boolean memberLost(Throwable t) {
+        return t instanceof RetryableException || t instanceof com.hazelcast.spi.exception.TargetDisconnectedException
+                || t instanceof com.hazelcast.core.MemberLeftException
+                || t instanceof com.hazelcast.core.HazelcastInstanceNotActiveException;
     }
 
     /** The next data member in turn, another than {@code avoid} when there is one. */

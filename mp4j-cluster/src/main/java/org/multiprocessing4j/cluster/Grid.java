@@ -72,9 +72,9 @@ final class Grid {
      */
     static Grid onMember(HazelcastInstance hz, List<String> names) {
         String key = hz.getName() + "\u0000" + String.join(",", names);
-        return MEMBER_GRIDS.computeIfAbsent(key,
-                k -> new Grid(hz, Codec.fromRegistry(names, 0, Thread.currentThread().getContextClassLoader() != null
-                        ? Thread.currentThread().getContextClassLoader() : Grid.class.getClassLoader())));
+        ClassLoader configured = hz.getConfig().getClassLoader();
+        ClassLoader loader = configured != null ? configured : Grid.class.getClassLoader();
+        return MEMBER_GRIDS.computeIfAbsent(key, k -> new Grid(hz, Codec.fromRegistry(names, 0, loader)));
     }
 
     /** Forgets the member-side grids of an instance that shut down. */

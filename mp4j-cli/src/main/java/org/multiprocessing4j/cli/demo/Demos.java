@@ -33,6 +33,8 @@ public final class Demos {
             new ManagerDemo(ManagerDemo.Variant.DISTRIBUTED),
             new ManagerDemo(ManagerDemo.Variant.DICT),
             new ManagerDemo(ManagerDemo.Variant.COUNT),
+            new ClusterDemo(ClusterDemo.Variant.DISTRIBUTED),
+            new ClusterDemo(ClusterDemo.Variant.POOL),
             new CSharpTaskDemo(CSharpTaskDemo.Variant.WHEN_ALL),
             new CSharpTaskDemo(CSharpTaskDemo.Variant.WHEN_ANY),
             new CSharpTaskDemo(CSharpTaskDemo.Variant.TIMEOUT_CANCEL),
