@@ -110,6 +110,33 @@ class ClusterFailoverTest {
         }
     }
 
+    /** A client JVM that takes the lock, says so, and waits to be killed. */
+    static void holdLock(String password, String members) throws InterruptedException {
+        ClusterConfig config = ClusterConfig.builder(password).members(members.split(",")).build();
+        ClusterContext ctx = ClusterContext.connect(config);
+        ctx.lock("held").lock();
+        ctx.event("locked").set();
+        Thread.sleep(Long.MAX_VALUE); // until SIGKILL
+    }
+
+    @Test
+    void aLockIsReleasedWhenTheClientJvmHoldingItIsKilled() throws Exception {
+        try (LoopbackCluster cluster = new LoopbackCluster(3);
+                ClusterContext ctx = ClusterContext.connect(cluster.config().build())) {
+            org.multiprocessing4j.Process holder = org.multiprocessing4j.Multiprocessing.context("spawn")
+                    .process(ClusterFailoverTest::holdLock, cluster.password, String.join(",", cluster.addresses));
+            holder.start();
+            assertTrue(ctx.event("locked").await(Duration.ofSeconds(60)), "the holder took the lock");
+            org.multiprocessing4j.LockProxy lock = ctx.lock("held");
+            assertTrue(!lock.tryLock(), "held by the other JVM");
+            holder.kill();
+            assertTrue(holder.join(Duration.ofSeconds(10)));
+            assertEquals(-9, holder.exitCode().orElseThrow());
+            assertTrue(lock.tryLock(30, TimeUnit.SECONDS), "released after its owner died");
+            lock.unlock();
+        }
+    }
+
     private static int ownerIndex(LoopbackCluster cluster, ClusterContext ctx, String name) {
         Partition p = ((ClusterQueue<?>) ctx.queue(name)).grid.hz.getPartitionService().getPartition(name);
         String owner = p.getOwner().getAddress().getHost() + ":" + p.getOwner().getAddress().getPort();

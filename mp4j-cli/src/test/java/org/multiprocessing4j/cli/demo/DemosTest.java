@@ -300,6 +300,29 @@ class DemosTest {
     }
 
     @Test
+    void clusterDistributedClientsTalkThroughTheClustersQueues() throws Exception {
+        String text = run("cluster-distributed");
+        assertTrue(text.contains("cluster: 3 members on 127.0.0.1:"), text);
+        assertTrue(text.contains("[小张]小明,老大明天是不是去外地办事啊?"), text);
+        assertTrue(text.contains("[小明]这几天咱们终于可以不加班了(>_<)"), text);
+        assertTrue(text.contains("clients: exit codes 0 and 0"), text);
+    }
+
+    @Test
+    void clusterPoolRunsTasksOnEveryMember() throws Exception {
+        String text = run("cluster-pool");
+        Matcher pids = Pattern.compile("pids \\[(\\d+), (\\d+), (\\d+)]").matcher(text);
+        assertTrue(pids.find(), text);
+        for (int i = 1; i <= 9; i++) {
+            assertTrue(text.contains("task " + i + " ran on member pid "), text);
+        }
+        assertTrue(text.contains("members that ran tasks: 3 "), text);
+        for (int g = 1; g <= 3; g++) {
+            assertTrue(text.contains("ran on member pid " + pids.group(g)), "member " + pids.group(g) + " ran a task: " + text);
+        }
+    }
+
+    @Test
     void poolEchoServerAnswersEveryClientLine() throws Exception {
         String text = run("pool-echo-server");
         for (int i = 0; i < 6; i++) {
