@@ -52,14 +52,14 @@ import org.multiprocessing4j.ValueProxy;
 class ClusterContractTest {
     static final Duration WAIT = Duration.ofSeconds(60);
 
-    private LoopbackCluster cluster;
+    private LocalCluster cluster;
     private ClusterContext ctx;
     private ClusterPool pool;
 
     @BeforeAll
     void start() throws Exception {
-        cluster = new LoopbackCluster(3);
-        ctx = ClusterContext.connect(cluster.config().build());
+        cluster = LocalCluster.start(3, 4);
+        ctx = ClusterContext.connect(cluster.config());
         ctx.register(ClusterContractTest.class);
         pool = ctx.pool();
     }
@@ -89,17 +89,17 @@ class ClusterContractTest {
         assertEquals(3, ctx.members().size());
         List<Long> pids = pool.map(ClusterContractTest::pid, List.of(1, 2, 3, 4, 5, 6));
         assertEquals(6, pids.size());
-        Set<Long> expected = Set.of(cluster.pid(0), cluster.pid(1), cluster.pid(2));
+        Set<Long> expected = Set.of(cluster.pids().get(0), cluster.pids().get(1), cluster.pids().get(2));
         assertEquals(expected, new HashSet<>(pids), "tasks go to every member in turn");
         assertFalse(pids.contains(ProcessHandle.current().pid()));
     }
 
     @Test
     void aWrongPasswordIsRefused() {
-        ClusterConfig wrong = ClusterConfig.builder("not the password").members(cluster.addresses)
+        ClusterConfig wrong = ClusterConfig.builder("not the password").members(cluster.members())
                 .connectTimeout(Duration.ofSeconds(3)).build();
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> ClusterContext.connect(wrong));
-        assertTrue(e.getMessage().contains(cluster.addresses.get(0)), e.getMessage());
+        assertTrue(e.getMessage().contains(cluster.members().get(0)), e.getMessage());
     }
 
     // ---- dict ----

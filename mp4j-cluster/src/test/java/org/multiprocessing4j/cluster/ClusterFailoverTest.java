@@ -30,8 +30,8 @@ class ClusterFailoverTest {
 
     @Test
     void aPoolMapSurvivesAMemberKilledWhileItRunsTasks() throws Exception {
-        try (LoopbackCluster cluster = new LoopbackCluster(3);
-                ClusterContext ctx = ClusterContext.connect(cluster.config().build())) {
+        try (LocalCluster cluster = LocalCluster.start(3, 4);
+                ClusterContext ctx = ClusterContext.connect(cluster.config())) {
             ctx.register(ClusterFailoverTest.class);
             List<Integer> items = new ArrayList<>();
             for (int i = 0; i < 60; i++) {
@@ -42,7 +42,7 @@ class ClusterFailoverTest {
             while (got.size() < 8) {
                 got.add(results.next());
             }
-            long victim = cluster.pid(1);
+            long victim = cluster.pids().get(1);
             cluster.kill(1);
             results.forEachRemaining(got::add);
             assertEquals(60, got.size());
@@ -51,7 +51,7 @@ class ClusterFailoverTest {
                 assertEquals((long) i * i, got.get(i)[0], "result " + i);
                 pids.add(got.get(i)[1]);
             }
-            assertTrue(pids.contains(cluster.pid(0)) && pids.contains(cluster.pid(2)), "the survivors ran tasks: " + pids);
+            assertTrue(pids.contains(cluster.pids().get(0)) && pids.contains(cluster.pids().get(2)), "the survivors ran tasks: " + pids);
             List<long[]> after = ctx.pool().map(ClusterFailoverTest::slowSquare, List.of(1, 2, 3, 4));
             for (long[] r : after) {
                 assertTrue(r[1] != victim, "no task goes to the dead member any more");
@@ -61,8 +61,8 @@ class ClusterFailoverTest {
 
     @Test
     void queueItemsSurviveTheKillOfTheMemberThatOwnsThem() throws Exception {
-        try (LoopbackCluster cluster = new LoopbackCluster(3);
-                ClusterContext ctx = ClusterContext.connect(cluster.config().build())) {
+        try (LocalCluster cluster = LocalCluster.start(3, 4);
+                ClusterContext ctx = ClusterContext.connect(cluster.config())) {
             String name = "survivor";
             BlockingQueue<Integer> q = ctx.queue(name);
             for (int i = 0; i < 1_000; i++) {
@@ -121,10 +121,10 @@ class ClusterFailoverTest {
 
     @Test
     void aLockIsReleasedWhenTheClientJvmHoldingItIsKilled() throws Exception {
-        try (LoopbackCluster cluster = new LoopbackCluster(3);
-                ClusterContext ctx = ClusterContext.connect(cluster.config().build())) {
+        try (LocalCluster cluster = LocalCluster.start(3, 4);
+                ClusterContext ctx = ClusterContext.connect(cluster.config())) {
             org.multiprocessing4j.Process holder = org.multiprocessing4j.Multiprocessing.context("spawn")
-                    .process(ClusterFailoverTest::holdLock, cluster.password, String.join(",", cluster.addresses));
+                    .process(ClusterFailoverTest::holdLock, cluster.password(), String.join(",", cluster.members()));
             holder.start();
             assertTrue(ctx.event("locked").await(Duration.ofSeconds(60)), "the holder took the lock");
             org.multiprocessing4j.LockProxy lock = ctx.lock("held");
@@ -137,11 +137,11 @@ class ClusterFailoverTest {
         }
     }
 
-    private static int ownerIndex(LoopbackCluster cluster, ClusterContext ctx, String name) {
+    private static int ownerIndex(LocalCluster cluster, ClusterContext ctx, String name) {
         Partition p = ((ClusterQueue<?>) ctx.queue(name)).grid.hz.getPartitionService().getPartition(name);
         String owner = p.getOwner().getAddress().getHost() + ":" + p.getOwner().getAddress().getPort();
-        int i = cluster.addresses.indexOf(owner);
-        assertTrue(i >= 0, "owner " + owner + " among " + cluster.addresses);
+        int i = cluster.members().indexOf(owner);
+        assertTrue(i >= 0, "owner " + owner + " among " + cluster.members());
         return i;
     }
 }

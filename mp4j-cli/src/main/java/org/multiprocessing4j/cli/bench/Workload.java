@@ -7,4 +7,9 @@ interface Workload {
     String name();
 
     List<Result> run(Sizes sizes) throws Exception;
+
+    /** False for workloads that run only when named with {@code --only} (the cluster's, which start JVMs of their own). */
+    default boolean inDefaultRun() {
+        return true;
+    }
 }

@@ -1,25 +1,17 @@
 package org.multiprocessing4j.cli.demo;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.stream.IntStream;
-import org.multiprocessing4j.Context;
-import org.multiprocessing4j.Multiprocessing;
 import org.multiprocessing4j.Process;
 import org.multiprocessing4j.cluster.ClusterConfig;
 import org.multiprocessing4j.cluster.ClusterContext;
-import org.multiprocessing4j.cluster.ClusterMember;
+import org.multiprocessing4j.cluster.LocalCluster;
 
 /**
  * The cluster examples: the source texts' distributed example and a pool map, on a cluster of 3
- * member JVMs on 127.0.0.1 that the demo starts as processes of its own (and stops at the end).
+ * member JVMs on 127.0.0.1 that the demo starts ({@link LocalCluster}) and stops at the end.
  *
  * <ul>
  *   <li>{@code cluster-distributed} (seed 001, 分布式进程的案例, on the cluster): the cluster plays
@@ -51,8 +43,8 @@ final class ClusterDemo implements Demo {
 
     @Override
     public void run() throws Exception {
-        try (LocalCluster cluster = new LocalCluster(3)) {
-            System.out.println("cluster: 3 members on " + cluster.members + " (pids " + cluster.pids() + ")");
+        try (LocalCluster cluster = LocalCluster.start(3, Runtime.getRuntime().availableProcessors())) {
+            System.out.println("cluster: 3 members on " + String.join(",", cluster.members()) + " (pids " + cluster.pids() + ")");
             if (variant == Variant.DISTRIBUTED) {
                 distributed(cluster);
             } else {
@@ -61,65 +53,8 @@ final class ClusterDemo implements Demo {
         }
     }
 
-    // ---- a cluster of member processes ----
-
-    /** One member: joins the others and serves until its parent stops it. */
-    static void member(String password, Integer port, String members) throws InterruptedException {
-        ClusterConfig config = ClusterConfig.builder(password).port(port).members(members.split(",")).build();
-        try (ClusterMember m = ClusterMember.start(config)) {
-            m.awaitShutdown();
-        }
-    }
-
     static ClusterConfig config(String password, String members) {
-        return ClusterConfig.builder(password).members(members.split(",")).connectTimeout(Duration.ofSeconds(90)).build();
-    }
-
-    /** Members as daemonic spawned processes; a random password. */
-    static final class LocalCluster implements AutoCloseable {
-        final String password = UUID.randomUUID().toString();
-        final String members;
-        private final List<Process> processes = new ArrayList<>();
-
-        LocalCluster(int size) throws IOException, InterruptedException {
-            List<Integer> ports = new ArrayList<>();
-            for (int i = 0; i < size; i++) {
-                try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                    ports.add(s.getLocalPort());
-                }
-            }
-            members = String.join(",", ports.stream().map(p -> "127.0.0.1:" + p).toList());
-            Context spawn = Multiprocessing.context("spawn");
-            for (Integer port : ports) {
-                Process p = spawn.process(ClusterDemo::member, password, port, members).setName("member-" + port);
-                p.setDaemon(true);
-                p.start();
-                processes.add(p);
-            }
-            try (ClusterContext ctx = ClusterContext.connect(config(password, members))) {
-                long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-                while (ctx.members().size() < size) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("the cluster did not reach " + size + " members");
-                    }
-                    Thread.sleep(100); // polling the membership list for the demo's start, not synchronising data
-                }
-            }
-        }
-
-        List<Long> pids() {
-            return processes.stream().map(Process::pid).toList();
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            for (Process p : processes) {
-                p.kill(); // the demo's data is thrown away with the cluster
-            }
-            for (Process p : processes) {
-                p.join(Duration.ofSeconds(10));
-            }
-        }
+        return ClusterConfig.builder(password).members(members.split(",")).build();
     }
 
     // ---- cluster-distributed ----
@@ -145,8 +80,8 @@ final class ClusterDemo implements Demo {
     }
 
     private static void distributed(LocalCluster cluster) throws InterruptedException {
-        Process zhang = new Process(ClusterDemo::client1, cluster.password, cluster.members).setName("client1");
-        Process ming = new Process(ClusterDemo::client2, cluster.password, cluster.members).setName("client2");
+        Process zhang = new Process(ClusterDemo::client1, cluster.password(), String.join(",", cluster.members())).setName("client1");
+        Process ming = new Process(ClusterDemo::client2, cluster.password(), String.join(",", cluster.members())).setName("client2");
         zhang.start();
         ming.start();
         zhang.join();
@@ -162,7 +97,7 @@ final class ClusterDemo implements Demo {
     }
 
     private static void pool(LocalCluster cluster) throws InterruptedException {
-        try (ClusterContext ctx = ClusterContext.connect(config(cluster.password, cluster.members))) {
+        try (ClusterContext ctx = ClusterContext.connect(cluster.config())) {
             ctx.register(ClusterDemo.class);
             List<String> lines = ctx.pool().map(ClusterDemo::whoRuns, IntStream.rangeClosed(1, 9).boxed().toList());
             lines.forEach(System.out::println);
