@@ -132,7 +132,12 @@ final class ClusterWorkloads {
                 long t0 = System.nanoTime();
                 for (int i = 0; i < k; i++) {
                     q1.put(i);
-                    check(q2.take() == i + 1, "cluster_queue_latency: wrong answer");
+                    Integer answer = q2.poll(60, TimeUnit.SECONDS);
+                    if (answer == null) {
+                        get(partner); // throws the partner's failure, if it failed
+                        throw new IllegalStateException("cluster_queue_latency: no answer in 60 s");
+                    }
+                    check(answer == i + 1, "cluster_queue_latency: wrong answer");
                 }
                 double secs = (System.nanoTime() - t0) / 1e9;
                 check(get(partner) == k, "cluster_queue_latency: partner count");

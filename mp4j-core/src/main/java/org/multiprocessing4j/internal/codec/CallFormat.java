@@ -121,7 +121,7 @@ final class CallFormat {
             Object[] captured = readValues(in, codec);
             Object[] args = readValues(in, codec);
             Class<?> capturingClass = Class.forName(capturing, false, codec.loader());
-            if (!codec.isAllowed(capturingClass)) {
+            if (!codec.allowsLambdasDeclaredIn(capturingClass)) {
                 throw new SerializationException("cannot deserialise a lambda declared in " + capturing
                         + ": not on this process's allow-list", capturing, null);
             }

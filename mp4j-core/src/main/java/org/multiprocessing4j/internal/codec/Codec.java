@@ -172,6 +172,22 @@ public final class Codec {
         }
     }
 
+    /**
+     * True when lambdas declared in {@code c} may cross: the rule {@link #isAllowed} applies to a
+     * lambda's own (hidden) class on the writing side, so a reader accepts what a writer with the
+     * same allow-list sends: {@code c} allowed, or nested in the same top-level class as a
+     * registered class (seen: a method reference written in a nested class of a registered class
+     * was sent, then refused by the reader).
+     */
+    public boolean allowsLambdasDeclaredIn(Class<?> c) {
+        if (isAllowed(c)) {
+            return true;
+        }
+        synchronized (lock) {
+            return registeredNests.contains(topLevelName(c.getName()));
+        }
+    }
+
     ClassLoader loader() {
         return loader;
     }

@@ -150,6 +150,22 @@ class CodecTest {
         assertEquals(java.util.Arrays.deepToString(values), java.util.Arrays.deepToString(all.args()));
     }
 
+    /** Lambdas written in a class nested in a registered one: allowed to the writer, so to the reader too. */
+    static final class Nested {
+        static SerializableFunction function() {
+            return (a, b) -> "nested " + a;
+        }
+    }
+
+    @Test
+    void aLambdaDeclaredInAClassNestedInARegisteredOneCrossesBothWays() {
+        Codec writer = codec(CodecTest.class);
+        byte[] bytes = writer.encodeCall(Nested.function(), new Object[] {"a", "b"});
+        Codec.Call call = codec(CodecTest.class).decodeCall(bytes, 0);
+        assertEquals("nested a", ((SerializableFunction) call.target()).apply(call.args()[0], call.args()[1]));
+        assertThrows(SerializationException.class, () -> codec(Codec.class).decodeCall(bytes, 0));
+    }
+
     @Test
     void theCallFormatIsOnlyForSerializableLambdas() {
         assertEquals(null, codec(Point.class).encodeCall(new Point(1, 1), new Object[0]));
@@ -162,7 +178,7 @@ class CodecTest {
                 () -> codec(CodecTest.class).encodeCall(f, new Object[] {new Other("not registered")}));
         assertEquals(Other.class.getName(), arg.offendingClass().orElseThrow());
         byte[] bytes = codec(CodecTest.class).encodeCall(f, new Object[0]);
-        SerializationException refused = assertThrows(SerializationException.class, () -> codec(Point.class).decodeCall(bytes, 0));
+        SerializationException refused = assertThrows(SerializationException.class, () -> codec(Codec.class).decodeCall(bytes, 0));
         assertEquals(CodecTest.class.getName(), refused.offendingClass().orElseThrow());
     }
 
