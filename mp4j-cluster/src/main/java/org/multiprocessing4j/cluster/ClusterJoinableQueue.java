@@ -29,49 +29,48 @@ final class ClusterJoinableQueue<E> extends ClusterQueue<E> implements JoinableQ
         }
     }
 
-    @Override
-    public boolean offer(E e) {
-        byte[] b = encode(e);
+    /** An add to the queue that says whether it added. */
+    private interface Add {
+        boolean run() throws InterruptedException;
+    }
+
+    /** Counts the task first, runs the add, and takes the count back when nothing was added. */
+    private boolean counted(Add add) throws InterruptedException {
         add(1);
         boolean done = false;
         try {
-            done = queue.offer(b);
+            done = add.run();
             return done;
         } finally {
             if (!done) {
                 add(-1);
             }
+        }
+    }
+
+    @Override
+    public boolean offer(E e) {
+        byte[] b = encode(e);
+        try {
+            return counted(() -> queue.offer(b));
+        } catch (InterruptedException x) {
+            throw new AssertionError(x); // offer without a timeout does not wait
         }
     }
 
     @Override
     public void put(E e) throws InterruptedException {
         byte[] b = encode(e);
-        add(1);
-        boolean done = false;
-        try {
+        counted(() -> {
             queue.put(b);
-            done = true;
-        } finally {
-            if (!done) {
-                add(-1);
-            }
-        }
+            return true;
+        });
     }
 
     @Override
     public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
         byte[] b = encode(e);
-        add(1);
-        boolean done = false;
-        try {
-            done = queue.offer(b, timeout, unit);
-            return done;
-        } finally {
-            if (!done) {
-                add(-1);
-            }
-        }
+        return counted(() -> queue.offer(b, timeout, unit));
     }
 
     @Override

@@ -60,8 +60,11 @@ public final class LocalCluster implements AutoCloseable {
                 p.start();
                 c.processes.add(p);
             }
+            long deadline = System.nanoTime() + START.toNanos();
+            for (String m : c.members) {
+                awaitListening(m, deadline); // so that the client's first connection finds members (no refusals logged)
+            }
             try (ClusterContext ctx = ClusterContext.connect(c.config())) {
-                long deadline = System.nanoTime() + START.toNanos();
                 while (ctx.members().size() < size) {
                     if (System.nanoTime() - deadline > 0) {
                         throw new IllegalStateException("the local cluster did not reach " + size + " members within " + START);
@@ -83,6 +86,22 @@ public final class LocalCluster implements AutoCloseable {
                 .taskThreads(taskThreads).build();
         try (ClusterMember m = ClusterMember.start(config)) {
             m.awaitShutdown();
+        }
+    }
+
+    /** Waits until something accepts connections at {@code address} (a member started listening). */
+    private static void awaitListening(String address, long deadline) throws InterruptedException {
+        int port = Integer.parseInt(address.substring(address.indexOf(':') + 1));
+        for (;;) {
+            try (java.net.Socket s = new java.net.Socket()) {
+                s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1_000);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("no member listening at " + address + " within " + START);
+                }
+                Thread.sleep(50); // polls a port that is not open yet
+            }
         }
     }
 
