@@ -709,7 +709,9 @@ abstract class PoolContract {
             assertThrows(CancellationException.class, () -> r.get(WAIT));
             assertTrue(token.isCancelled());
             assertTrue(interrupted.await(WAIT), "the running task was interrupted");
-            AsyncResult<Integer> late = token.register(pool.applyAsync(PoolContract::square, 2));
+            // a task that cannot finish on its own: a quick one could complete before register
+            // (seen on the thread start method) and a completed result cannot be cancelled
+            AsyncResult<Integer> late = token.register(pool.applyAsync(PoolContract::sleepUntilInterrupted, ctx.event(), ctx.event()));
             assertTrue(late.isCancelled(), "registered after the cancel: cancelled at once");
             assertEquals(9, pool.apply(PoolContract::square, 3));
             closeAndJoin(pool);

@@ -77,10 +77,11 @@ final class ClusterLock implements LockProxy, Serializable {
 
     @Override
     public void lockInterruptibly() throws InterruptedException {
+        if (refuseReentry()) {
+            lock(); // throws, with the reason
+        }
         while (!tryLock(Grid.RECHECK_MILLIS, TimeUnit.MILLISECONDS)) {
-            if (refuseReentry()) {
-                lock(); // throws
-            }
+            // the map lock's wait is not interruptible: wait in slices, each checking the interrupt
         }
     }
 
