@@ -75,9 +75,6 @@ final class ClusterBarrier implements BarrierProxy, Serializable {
 
     private int await(long deadline) throws InterruptedException, BrokenBarrierException, TimeoutException {
         long[] r = grid.syncOp(key, Ops.Sync.BARRIER_ARRIVE);
-        if (r == null) {
-            state(); // throws: gone
-        }
         if (r[0] < 0) {
             throw new BrokenBarrierException();
         }

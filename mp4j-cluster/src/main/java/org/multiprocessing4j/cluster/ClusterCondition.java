@@ -154,9 +154,7 @@ final class ClusterCondition implements ConditionProxy, Serializable {
         if (lock.holdCount() == 0) {
             throw new IllegalMonitorStateException("signal on condition '" + name + "' without holding its lock");
         }
-        if (grid.syncOp(key, Ops.Sync.COND_NOTIFY) == null) {
-            grid.state(key);
-        }
+        grid.syncOp(key, Ops.Sync.COND_NOTIFY);
     }
 
     @Override

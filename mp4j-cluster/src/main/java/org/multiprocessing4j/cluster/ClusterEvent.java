@@ -41,9 +41,7 @@ final class ClusterEvent implements EventProxy, Serializable {
     }
 
     private void flag(long v) {
-        if (grid.syncOp(key, Ops.Sync.EVENT_SET, v) == null) {
-            grid.state(key);
-        }
+        grid.syncOp(key, Ops.Sync.EVENT_SET, v);
     }
 
     @Override

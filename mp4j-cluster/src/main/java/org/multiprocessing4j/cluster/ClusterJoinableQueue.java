@@ -24,9 +24,7 @@ final class ClusterJoinableQueue<E> extends ClusterQueue<E> implements JoinableQ
     }
 
     private void add(long n) {
-        if (grid.syncOp(counter, Ops.Sync.COUNTER_ADD, n) == null) {
-            grid.state(counter); // throws: the counter is gone
-        }
+        grid.syncOp(counter, Ops.Sync.COUNTER_ADD, n);
     }
 
     /** An add to the queue that says whether it added. */
@@ -76,9 +74,7 @@ final class ClusterJoinableQueue<E> extends ClusterQueue<E> implements JoinableQ
     @Override
     public void taskDone() {
         long[] r = grid.syncOp(counter, Ops.Sync.COUNTER_DONE);
-        if (r == null) {
-            grid.state(counter);
-        } else if (r[0] < 0) {
+        if (r[0] < 0) {
             throw new IllegalStateException("taskDone() called more times than there were items in joinable queue '" + name + "'");
         }
     }

@@ -82,22 +82,6 @@ public final class ClusterMember implements AutoCloseable {
         return hz.getCluster().getMembers().size();
     }
 
-    /**
-     * Waits until the cluster has at least {@code members} members.
-     *
-     * @return true when it did within the timeout
-     */
-    public boolean awaitClusterSize(int members, Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (clusterSize() < members) {
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            Thread.sleep(50); // a poll of local membership state, not synchronisation with another thread
-        }
-        return true;
-    }
-
     /** True until the member left the cluster. */
     public boolean isRunning() {
         return hz.getLifecycleService().isRunning();

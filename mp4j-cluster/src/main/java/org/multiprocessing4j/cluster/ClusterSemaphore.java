@@ -43,11 +43,7 @@ final class ClusterSemaphore implements SemaphoreProxy, Serializable {
 
     @Override
     public boolean tryAcquire() {
-        long[] r = grid.syncOp(key, Ops.Sync.SEM_TRY);
-        if (r == null) {
-            grid.state(key); // throws: gone
-        }
-        return r[0] == 1;
+        return grid.syncOp(key, Ops.Sync.SEM_TRY)[0] == 1;
     }
 
     @Override
@@ -58,9 +54,7 @@ final class ClusterSemaphore implements SemaphoreProxy, Serializable {
     @Override
     public void release() {
         long[] r = grid.syncOp(key, Ops.Sync.SEM_RELEASE);
-        if (r == null) {
-            grid.state(key);
-        } else if (r[0] < 0) {
+        if (r[0] < 0) {
             throw new IllegalStateException("bounded semaphore '" + name + "' released too many times");
         }
     }

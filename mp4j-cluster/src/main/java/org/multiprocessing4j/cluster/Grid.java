@@ -163,23 +163,39 @@ final class Grid {
         return hz.getMap(SYNC);
     }
 
-    /** Creates the state of {@code key} unless it exists; returns the state in force. */
-    long[] initSync(String key, long[] initial) {
-        long[] old = sync().putIfAbsent(key, initial);
-        return old == null ? initial : old;
+    /** Creates the state of {@code key} unless it exists (the first creator's settings win). */
+    void initSync(String key, long[] initial) {
+        sync().putIfAbsent(key, initial);
     }
 
-    /** Runs a {@link Ops.Sync} operation on {@code key}'s state. */
+    /**
+     * Runs a {@link Ops.Sync} operation on {@code key}'s state.
+     *
+     * @throws IllegalStateException when the state is gone
+     */
     long[] syncOp(String key, int op, long... args) {
-        return sync().executeOnKey(key, new Ops.Sync(op, args));
+        long[] r = sync().executeOnKey(key, new Ops.Sync(op, args));
+        if (r == null) {
+            throw gone(key);
+        }
+        return r;
     }
 
+    /**
+     * The state of {@code key}.
+     *
+     * @throws IllegalStateException when it is gone
+     */
     long[] state(String key) {
         long[] s = sync().get(key);
         if (s == null) {
-            throw new IllegalStateException("cluster object '" + key + "' no longer exists (destroyed, or its cluster restarted)");
+            throw gone(key);
         }
         return s;
+    }
+
+    private static IllegalStateException gone(String key) {
+        return new IllegalStateException("cluster object '" + key + "' no longer exists (destroyed, or its cluster restarted)");
     }
 
     /**
