@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.time.Duration;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import org.multiprocessing4j.internal.shm.Segments;
 
 /**
  * A child JVM, started by {@link JvmLauncher} with the spawn or warm method.
@@ -14,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
  * stdout/stderr were flushed, just before the child halts), or the end of the OS process (a
  * signal, {@code System.exit}, a crash). The EXIT report is what makes join() fast: the kernel's
  * teardown of a JVM takes another 4-7 ms, which the OS reaper finishes in the background. Both
- * events carry the same code, since the child halts with the code it announced.
+ * events carry the same code, since the child halts with the code it announced. A child that
+ * ends without its report may have died holding segments nobody else holds: the parent sweeps
+ * them ({@link Segments#sweep()}) once the OS process is gone.
  *
  * <p>The parent's end of the child's stdin stays open until {@link #close()} or the parent's
  * death; its closing is what tells the child that its parent is gone.
@@ -29,8 +32,14 @@ final class JvmPopen implements Popen, ReportPipe.Listener {
     JvmPopen(java.lang.Process os) {
         this.os = os;
         os.onExit().thenAccept(p -> {
+            boolean reported = exit.isDone();
             exit.complete(Popen.fromOsStatus(p.exitValue()));
             ready.completeExceptionally(new IOException("child JVM exited with status " + p.exitValue() + " before it was ready"));
+            if (!reported) {
+                // It ended without its EXIT report, so maybe without letting go of its segments
+                // (kill -9, a crash): remove those it alone held, now that the kernel has dropped its locks.
+                Segments.sweep();
+            }
         });
     }
 

@@ -12,10 +12,12 @@ import java.nio.channels.FileLock;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -45,10 +48,15 @@ import java.util.regex.Pattern;
  *       process exits): release the shared lock, then try an <em>exclusive</em> lock without
  *       waiting. Getting it proves that no other process holds the segment: unlink it. The last
  *       process out removes the segment;
- *   <li>the sweep (once per process, before it first creates a segment): every {@code mp4j-}
- *       file that can be locked exclusively belongs to processes that are all dead, since a
- *       living user would hold its shared lock: unlink it. Files still being created live under
- *       a {@code .tmp} name and are swept only when older than a minute;
+ *   <li>the sweep (once per process, before it first creates a segment, and in a parent each
+ *       time a child JVM ends without having let go of its segments, e.g. by {@code kill -9}):
+ *       every {@code mp4j-} file that can be locked exclusively belongs to processes that are
+ *       all dead, since a living user would hold its shared lock: unlink it;
+ *   <li>creating: the segment is built under a random {@code .tmp} name, shared-locked at once
+ *       (the file is created and opened in one step; a sweep that takes it in the instant before
+ *       the lock is noticed, and creation starts again), then published under its name by a hard
+ *       link. A creator killed half-way leaves only an unlocked {@code .tmp} file, which the next
+ *       sweep removes like any other;
  *   <li>attaching takes the shared lock (waiting, if a process holds it exclusively while it
  *       decides), then checks that the name still refers to the file it opened: a segment that
  *       was unlinked in between is reported as gone, never silently attached.
@@ -68,7 +76,8 @@ public final class Segments {
     public static final String PREFIX = "mp4j-";
     private static final Pattern USER_NAME = Pattern.compile("[A-Za-z0-9_.\\-]{1,200}");
     private static final String TMP_SUFFIX = ".tmp";
-    private static final long TMP_SWEEP_AGE_MS = 60_000;
+    private static final FileAttribute<?> OWNER_ONLY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final char[] BASE32 = "abcdefghijklmnopqrstuvwxyz234567".toCharArray();
 
@@ -104,13 +113,18 @@ public final class Segments {
             sweepOnce();
             String n = name != null ? name : randomName();
             Path path = DIR.resolve(PREFIX + n);
-            Path tmp = DIR.resolve(PREFIX + randomName() + TMP_SUFFIX);
+            Path tmp = null;
             FileChannel ch = null;
             Arena arena = null;
             try {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                ch = FileChannel.open(tmp, StandardOpenOption.READ, StandardOpenOption.WRITE);
-                FileLock inUse = ch.lock(0, 1, true);
+                FileLock inUse;
+                do { // a sweep may take the new file before its lock is held: then it is gone, try again
+                    closeQuietly(ch, null);
+                    tmp = DIR.resolve(PREFIX + randomName() + TMP_SUFFIX);
+                    ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                            StandardOpenOption.WRITE), OWNER_ONLY);
+                    inUse = ch.lock(0, 1, true); // from here on no sweep removes the file
+                } while (!Files.exists(tmp, LinkOption.NOFOLLOW_LINKS));
                 long size = Segment.HEADER_BYTES + payloadSize;
                 ch.truncate(size);
                 arena = Arena.ofShared();
@@ -129,7 +143,9 @@ public final class Segments {
             } catch (IOException e) {
                 closeQuietly(ch, arena);
                 try {
-                    Files.deleteIfExists(tmp);
+                    if (tmp != null) {
+                        Files.deleteIfExists(tmp);
+                    }
                 } catch (IOException ignored) {
                     // best effort: the sweep removes it later
                 }
@@ -368,7 +384,6 @@ public final class Segments {
             } catch (IOException e) {
                 return 0;
             }
-            long now = System.currentTimeMillis();
             for (Path p : candidates) {
                 String file = p.getFileName().toString();
                 String name = file.substring(PREFIX.length());
@@ -376,10 +391,6 @@ public final class Segments {
                     continue;
                 }
                 try {
-                    if (file.endsWith(TMP_SUFFIX)
-                            && now - Files.getLastModifiedTime(p).toMillis() < TMP_SWEEP_AGE_MS) {
-                        continue;
-                    }
                     try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
                         FileLock l = ch.tryLock(0, 1, false);
                         if (l != null) {
