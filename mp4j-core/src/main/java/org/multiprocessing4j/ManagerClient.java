@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
 import org.multiprocessing4j.internal.codec.Codec;
+import org.multiprocessing4j.internal.ipc.Transfers;
 
 /**
  * This process's client of one manager: one per (address, authkey) in a process, shared by all
@@ -175,7 +176,8 @@ final class ManagerClient {
             if (sharedMemory && tls == null && ManagerWire.isLocal(address)) {
                 pipe = Context.newPipe(true, codec);
                 hello.writeByte(1);
-                PoolWire.writeValue(hello, pipe.conn2(), codec);
+                Connection serverEnd = pipe.conn2();
+                Transfers.aside(() -> PoolWire.writeValue(hello, serverEnd, codec));
             } else {
                 hello.writeByte(0);
             }

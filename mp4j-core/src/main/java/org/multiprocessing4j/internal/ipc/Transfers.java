@@ -44,6 +44,23 @@ public final class Transfers {
         OPEN.set(new Open());
     }
 
+    /**
+     * Runs {@code encoding} with this thread's open transfer set aside: for what the thread
+     * serialises to someone other than the child being started (a manager connection's pipe end,
+     * opened while a payload that holds a proxy is encoded, goes to the manager, not the child).
+     */
+    public static void aside(Runnable encoding) {
+        Open o = OPEN.get();
+        OPEN.remove();
+        try {
+            encoding.run();
+        } finally {
+            if (o != null) {
+                OPEN.set(o);
+            }
+        }
+    }
+
     static void note(Holders holders, long token) {
         Open o = OPEN.get();
         if (o != null) {
