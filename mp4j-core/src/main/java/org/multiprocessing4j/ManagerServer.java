@@ -822,6 +822,13 @@ final class ManagerServer implements AutoCloseable {
         } finally {
             ready.close();
         }
+        // The JVM was prepared before its parent used a manager, so without the manager warm-up:
+        // compile the server's paths now, beside the first clients, rather than one client at a time
+        // (each new connection's first requests and each connection's end otherwise threw the
+        // compiled code away again: measured 6-8 us per op for a fresh child's 20,000 calls).
+        if (Multiprocessing.currentProcess().startMethod() != StartMethod.THREAD) { // a thread shares its parent's JVM
+            Thread.ofPlatform().daemon().name("mp4j-manager-warmup").start(SharedWarmup::runManagerOnce);
+        }
         server.serveForever();
     }
 

@@ -55,20 +55,47 @@ final class SharedWarmup {
         awaitCompilerQuiet();
     }
 
-    /** Dict set/get pairs of the manager warm-up. */
+    /** Dict set/get pairs of the manager warm-up (and a third as many queue put/take pairs). */
     private static final int MANAGER_ROUNDS = Integer.getInteger("mp4j.warmup.managerRounds", 30_000);
+    /** Fresh clients (each with its own connection and proxy) the rounds are spread over. */
+    private static final int MANAGER_EPOCHS = 30;
+
+    /**
+     * Runs the manager warm-up in this JVM unless it ran already: a manager's server process
+     * calls it in the background once it serves, as the process it runs in was prepared
+     * before its parent used a manager.
+     */
+    static void runManagerOnce() {
+        synchronized (SharedWarmup.class) {
+            if (managerDone) {
+                return;
+            }
+            managerDone = true;
+        }
+        runManager();
+    }
+
+    private static boolean managerDone; // guarded by SharedWarmup.class
 
     /**
      * A manager server and client in this JVM on a private Unix socket, when the parent talks to
      * a manager: the handshake (HMAC and SecureRandom, the JDK's security providers), Unix
      * sockets, the pipe upgrade, proxy classes, a proxy's way through the process format (pin
-     * and claim), and {@link #MANAGER_ROUNDS} set/get pairs on a dict proxy, which compile the
-     * call path on both sides. Measured before it existed: a fresh child's first 10,000 pairs ran
-     * at 47-190 us per op and only reached 1-2 us per op after about 60,000 (in one JVM); the
+     * and claim), and {@link #MANAGER_ROUNDS} set/get pairs on a dict proxy (some queue put/take
+     * pairs beside them), which compile the call path on both sides. The rounds are spread over
+     * {@link #MANAGER_EPOCHS} clients, each with a new connection and travelled proxies, so that
+     * the branches of a client's first calls and of a connection's end are in the profiles:
+     * with one long client, a child's first call threw the compiled path away (an uncommon trap
+     * where the method lookup or the thread's connection was missing) and the child's first
+     * ~4,000 calls ran at 20-60 us per op while it recompiled. Measured before the warm-up
+     * existed: a fresh child's first 10,000 pairs ran at 47-190 us per op and only reached 1-2 us per op after about 60,000 (in one JVM); the
      * bench's manager_dict_ops, whose every repeat is a fresh child, measured 17 us per op.
      */
     @SuppressWarnings("unchecked")
     private static void runManager() {
+        synchronized (SharedWarmup.class) {
+            managerDone = true;
+        }
         java.nio.file.Path dir = null;
         ManagerServer server = null;
         ManagerClient client = null;
@@ -78,20 +105,45 @@ final class SharedWarmup {
             java.net.SocketAddress address = java.net.UnixDomainSocketAddress.of(dir.resolve("s"));
             byte[] key = ManagerWire.randomBytes(32);
             Codec codec = new Codec(SharedWarmup.class.getClassLoader());
-            server = ManagerServer.bind(address, key, java.util.Map.of("dict",
-                    new ManagerServer.Registered("dict", java.util.Map.class, null)), codec, ManagerWire.DEFAULT_MAX_FRAME, null);
+            server = ManagerServer.bind(address, key, java.util.Map.of(
+                    "dict", new ManagerServer.Registered("dict", java.util.Map.class, null),
+                    "Queue", new ManagerServer.Registered("Queue", java.util.concurrent.BlockingQueue.class, null)),
+                    codec, ManagerWire.DEFAULT_MAX_FRAME, null);
             Thread.ofPlatform().daemon().name("mp4j-warmup-manager").start(server::serveForever);
-            client = ManagerClient.of(address, key, null, true, codec, ManagerWire.DEFAULT_MAX_FRAME);
-            java.util.Map<Object, Object> d = (java.util.Map<Object, Object>) ProxyHandler.proxy(client, "dict",
-                    client.create("dict", new Object[0]), java.util.Map.class, true);
-            for (int i = 0; i < MANAGER_ROUNDS; i++) {
-                int k = i % 100;
-                d.put(k, i);
-                d.get(k);
+            String[] names = new String[100];
+            for (int k = 0; k < names.length; k++) {
+                names[k] = "k" + k;
             }
-            Object copy = codec.decodeProcess(codec.encodeProcess(new java.util.ArrayList<>(List.of(d))));
-            if (!(copy instanceof List<?> l) || !(l.get(0) instanceof ManagerProxy)) {
-                throw new IllegalStateException("the proxy did not travel");
+            int perEpoch = Math.max(1, MANAGER_ROUNDS / MANAGER_EPOCHS);
+            for (int epoch = 0; epoch < MANAGER_EPOCHS; epoch++) {
+                // A new client each epoch, as each child is: its first calls take the branches
+                // (no connection yet, method not yet looked up, the server's new connection and
+                // its end) that a single long client would leave out of the profile, and the
+                // compiled code would then give up at a child's first call and start over.
+                client = ManagerClient.of(address, key, null, true, codec, ManagerWire.DEFAULT_MAX_FRAME);
+                Object madeDict = ProxyHandler.proxy(client, "dict", client.create("dict", new Object[0]), java.util.Map.class, true);
+                Object madeQueue = ProxyHandler.proxy(client, "Queue", client.create("Queue", new Object[0]),
+                        java.util.concurrent.BlockingQueue.class, true);
+                Object copy = codec.decodeProcess(codec.encodeProcess(new java.util.ArrayList<>(List.of(madeDict, madeQueue))));
+                if (!(copy instanceof List<?> l) || !(l.get(0) instanceof ManagerProxy) || !(l.get(1) instanceof ManagerProxy)) {
+                    throw new IllegalStateException("the proxies did not travel");
+                }
+                java.util.Map<Object, Object> d = (java.util.Map<Object, Object>) ((List<?>) copy).get(0);
+                java.util.concurrent.BlockingQueue<Object> q = (java.util.concurrent.BlockingQueue<Object>) ((List<?>) copy).get(1);
+                for (int i = 0; i < perEpoch; i++) {
+                    int k = i % 100;
+                    Object key1 = (i & 7) == 0 ? names[k] : (Object) k; // mostly Integer keys, some String
+                    d.put(key1, i);
+                    d.get(key1);
+                    if (i % 3 == 0) {
+                        q.put(key1);
+                        q.take();
+                    }
+                }
+                d.get("absent"); // a null reply
+                q.poll(); // an empty queue's answer
+                client.close();
+                client = null;
             }
         } catch (Exception | Error e) {
             org.multiprocessing4j.internal.log.Log.of(SharedWarmup.class).debug("manager warm-up failed: %s", e);
