@@ -96,13 +96,13 @@ final class SharedWarmup {
         synchronized (SharedWarmup.class) {
             managerDone = true;
         }
-        java.nio.file.Path dir = null;
+        java.nio.file.Path socket = null;
         ManagerServer server = null;
         ManagerClient client = null;
         try {
-            dir = java.nio.file.Files.createTempDirectory("mp4j-warmup-", java.nio.file.attribute.PosixFilePermissions
-                    .asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-            java.net.SocketAddress address = java.net.UnixDomainSocketAddress.of(dir.resolve("s"));
+            // in the user's private directory, named by pid: one left by a killed JVM is removed by the next
+            socket = org.multiprocessing4j.internal.process.PrivateDir.fileFor("warmup-", ".sock");
+            java.net.SocketAddress address = java.net.UnixDomainSocketAddress.of(socket);
             byte[] key = ManagerWire.randomBytes(32);
             Codec codec = new Codec(SharedWarmup.class.getClassLoader());
             server = ManagerServer.bind(address, key, java.util.Map.of(
@@ -154,9 +154,8 @@ final class SharedWarmup {
             if (server != null) {
                 server.close();
             }
-            if (dir != null) {
-                dir.resolve("s").toFile().delete();
-                dir.toFile().delete();
+            if (socket != null) {
+                socket.toFile().delete();
             }
         }
     }

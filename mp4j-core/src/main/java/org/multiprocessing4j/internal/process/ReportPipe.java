@@ -4,10 +4,8 @@ import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,7 +26,7 @@ import org.multiprocessing4j.internal.log.Log;
  * <h2>Clean-up</h2>
  * The FIFO is removed when the context closes and when the JVM exits normally. Its name carries
  * the owner's pid, so a FIFO left behind by a JVM killed with SIGKILL is removed by the next
- * context created on the machine ({@link #sweepStale}).
+ * context created on the machine ({@link PrivateDir#fileFor}).
  *
  * <p>The parent opens the FIFO read-write, so that it never sees end-of-stream when no child has
  * it open, and one daemon thread reads and dispatches reports.
@@ -59,9 +57,7 @@ public final class ReportPipe implements AutoCloseable {
     /** Creates the FIFO for a context and starts reading it. */
     public static ReportPipe open() {
         try {
-            Path dir = privateDirectory();
-            sweepStale(dir);
-            Path path = dir.resolve(PREFIX + ProcessHandle.current().pid() + "-" + Long.toHexString(RANDOM.nextLong()) + ".fifo");
+            Path path = PrivateDir.fileFor(PREFIX, ".fifo");
             java.lang.Process mk = new ProcessBuilder("mkfifo", "-m", "600", path.toString())
                     .redirectErrorStream(true).start();
             String output = new String(mk.getInputStream().readAllBytes()).strip();
@@ -149,43 +145,6 @@ public final class ReportPipe implements AutoCloseable {
             fifo.write(Control.report((byte) 0, 0, 0));
         } catch (IOException ignored) {
             // already closed
-        }
-    }
-
-    static Path privateDirectory() throws IOException {
-        String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9_.-]", "_");
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "mp4j-" + user);
-        if (!Files.isDirectory(dir)) {
-            try {
-                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            } catch (java.nio.file.FileAlreadyExistsException raced) {
-                // another JVM created it
-            }
-        }
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        return dir;
-    }
-
-    /** Removes FIFOs whose owning JVM (pid in the name) no longer runs. */
-    static void sweepStale(Path dir) {
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, PREFIX + "*.fifo")) {
-            for (Path p : ds) {
-                String n = p.getFileName().toString();
-                int dash = n.indexOf('-', PREFIX.length());
-                if (dash < 0) {
-                    continue;
-                }
-                try {
-                    long pid = Long.parseLong(n.substring(PREFIX.length(), dash));
-                    if (!ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                        Files.deleteIfExists(p);
-                    }
-                } catch (NumberFormatException | IOException ignored) {
-                    // not ours, or already gone
-                }
-            }
-        } catch (IOException ignored) {
-            // nothing to sweep
         }
     }
 }
