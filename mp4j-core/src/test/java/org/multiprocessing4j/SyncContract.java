@@ -379,7 +379,7 @@ abstract class SyncContract {
         assertTrue(org.multiprocessing4j.internal.shm.Segments.exists(name), "a living process's segment is kept");
         p.kill(); // its only user, which cannot let go of it
         assertTrue(p.join(WAIT));
-        // the parent sweeps when a child JVM ends without its exit report
+        // the parent sweeps when a child JVM is killed by a signal before its exit report
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (org.multiprocessing4j.internal.shm.Segments.exists(name) && System.nanoTime() < deadline) {
             Thread.sleep(10); // polling the file system, bounded by the deadline

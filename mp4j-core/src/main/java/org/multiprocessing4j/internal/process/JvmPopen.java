@@ -15,9 +15,9 @@ import org.multiprocessing4j.internal.shm.Segments;
  * stdout/stderr were flushed, just before the child halts), or the end of the OS process (a
  * signal, {@code System.exit}, a crash). The EXIT report is what makes join() fast: the kernel's
  * teardown of a JVM takes another 4-7 ms, which the OS reaper finishes in the background. Both
- * events carry the same code, since the child halts with the code it announced. A child that
- * ends without its report may have died holding segments nobody else holds: the parent sweeps
- * them ({@link Segments#sweep()}) once the OS process is gone.
+ * events carry the same code, since the child halts with the code it announced. A child killed
+ * by a signal before its report may have died holding segments nobody else holds: the parent
+ * sweeps them ({@link Segments#sweep()}) once the OS process is gone.
  *
  * <p>The parent's end of the child's stdin stays open until {@link #close()} or the parent's
  * death; its closing is what tells the child that its parent is gone.
@@ -33,11 +33,14 @@ final class JvmPopen implements Popen, ReportPipe.Listener {
         this.os = os;
         os.onExit().thenAccept(p -> {
             boolean reported = exit.isDone();
-            exit.complete(Popen.fromOsStatus(p.exitValue()));
+            int code = Popen.fromOsStatus(p.exitValue());
+            exit.complete(code);
             ready.completeExceptionally(new IOException("child JVM exited with status " + p.exitValue() + " before it was ready"));
-            if (!reported) {
-                // It ended without its EXIT report, so maybe without letting go of its segments
-                // (kill -9, a crash): remove those it alone held, now that the kernel has dropped its locks.
+            if (!reported && code < 0) {
+                // Killed by a signal before its EXIT report (kill -9, a crash), so maybe without
+                // letting go of its segments: remove those it alone held, now that the kernel has
+                // dropped its locks. (A JVM that exits by itself lets go first, and its report may
+                // simply not be read yet: no sweep for it.)
                 Segments.sweep();
             }
         });

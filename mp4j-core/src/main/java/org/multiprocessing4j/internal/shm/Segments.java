@@ -49,7 +49,7 @@ import java.util.regex.Pattern;
  *       waiting. Getting it proves that no other process holds the segment: unlink it. The last
  *       process out removes the segment;
  *   <li>the sweep (once per process, before it first creates a segment, and in a parent each
- *       time a child JVM ends without having let go of its segments, e.g. by {@code kill -9}):
+ *       time a child JVM is killed by a signal before it could let go of its segments):
  *       every {@code mp4j-} file that can be locked exclusively belongs to processes that are
  *       all dead, since a living user would hold its shared lock: unlink it;
  *   <li>creating: the segment is built under a random {@code .tmp} name, shared-locked at once
