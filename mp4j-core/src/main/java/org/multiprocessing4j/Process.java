@@ -604,6 +604,7 @@ public class Process implements AutoCloseable, Serializable {
             if (sharedMemory) {
                 SharedWarmup.run(managers);
             }
+            SharedWarmup.awaitCompilerQuiet(); // a JVM handed out while its JIT still works competes with its own run
         }
 
         @Override
