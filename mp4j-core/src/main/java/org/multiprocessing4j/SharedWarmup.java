@@ -50,7 +50,7 @@ final class SharedWarmup {
         runIpc();
         runPool();
         if (managers) {
-            runManager();
+            runManagerOnce();
         }
     }
 
@@ -60,9 +60,10 @@ final class SharedWarmup {
     private static final int MANAGER_EPOCHS = 30;
 
     /**
-     * Runs the manager warm-up in this JVM unless it ran already: a manager's server process
-     * calls it in the background once it serves, as the process it runs in was prepared
-     * before its parent used a manager.
+     * Runs the manager warm-up ({@link #runManager}) in this JVM unless it ran already: a
+     * pre-started JVM of a process that uses a manager runs it while idle, and a manager's server
+     * process in the background once it serves (the JVM it runs in was prepared before its
+     * parent used a manager).
      */
     static void runManagerOnce() {
         synchronized (SharedWarmup.class) {
@@ -87,14 +88,12 @@ final class SharedWarmup {
      * with one long client, a child's first call threw the compiled path away (an uncommon trap
      * where the method lookup or the thread's connection was missing) and the child's first
      * ~4,000 calls ran at 20-60 us per op while it recompiled. Measured before the warm-up
-     * existed: a fresh child's first 10,000 pairs ran at 47-190 us per op and only reached 1-2 us per op after about 60,000 (in one JVM); the
-     * bench's manager_dict_ops, whose every repeat is a fresh child, measured 17 us per op.
+     * existed: a fresh child's first 10,000 pairs ran at 47-190 us per op and only reached 1-2 us
+     * per op after about 60,000 (in one JVM); the bench's manager_dict_ops, whose every repeat
+     * is a fresh child, measured 17 us per op.
      */
     @SuppressWarnings("unchecked")
     private static void runManager() {
-        synchronized (SharedWarmup.class) {
-            managerDone = true;
-        }
         java.nio.file.Path socket = null;
         ManagerServer server = null;
         ManagerClient client = null;
