@@ -36,7 +36,9 @@ import org.multiprocessing4j.internal.codec.Codec;
  *   <li>after authentication: sequences of frames, each a valid request (HELLO, CREATE, DESCRIBE,
  *       CALL with inline values, INCREF, DECREF, PIN, CLAIM), that request mutated (bytes flipped
  *       or replaced, cut short, extended with random bytes), random bytes, or a length field
- *       that lies (past the frame limit, or longer than what follows). SHUTDOWN is never sent.
+ *       that lies (past the frame limit, or longer than what follows). SHUTDOWN is never sent,
+ *       and only dicts are created: a call may reach any method, and a blocking one (a queue's
+ *       take) waits as it should.
  * </ul>
  * What must hold: every frame gets a reply ({@code OK} or {@code ERR}) or the server closes that
  * connection, within a timeout (never a hang); random bytes never pass authentication; and a
@@ -181,7 +183,9 @@ class ManagerFuzzTest {
     private byte[] validRequest(long objectId) {
         PoolWire.Out out = new PoolWire.Out(128);
         switch (random.nextInt(8)) {
-            case 0 -> out.writeByte(ManagerWire.CREATE).writeText(random.nextBoolean() ? "dict" : "Queue").writeInt(0);
+            // dicts only: a call may land on any method of what it names, and a queue's take() on an
+            // empty queue rightly waits (found by this test when it created queues too)
+            case 0 -> out.writeByte(ManagerWire.CREATE).writeText(random.nextBoolean() ? "dict" : "nonesuch").writeInt(0);
             case 1 -> out.writeByte(ManagerWire.DESCRIBE).writeText(random.nextBoolean() ? "dict" : "nonesuch");
             case 2 -> out.writeByte(ManagerWire.INCREF).writeLong(objectId);
             case 3 -> out.writeByte(ManagerWire.DECREF).writeInt(1).writeLong(random.nextBoolean() ? objectId : random.nextLong());
