@@ -319,6 +319,10 @@ final class SharedWarmup {
         return b.length;
     }
 
+    static long twice(Integer x) {
+        return 2L * x;
+    }
+
     /**
      * A pool worker's loop ({@link PoolWorker} on a thread, fed by this one with the messages a
      * {@link Pool} sends): batches of 1,000 one-call tasks (apply, chunksize 1), of ten 100-call
@@ -350,6 +354,12 @@ final class SharedWarmup {
             tasks.conn1().sendBytes(PoolWire.define(1, codec.encodeFunction(fn)));
             Task1<byte[], Long> len = SharedWarmup::length;
             tasks.conn1().sendBytes(PoolWire.define(2, codec.encodeFunction(len)));
+            // A third function, so that the worker's call of the task function has seen more
+            // classes than the JIT's two-entry profile holds: compiled as a plain virtual call, it
+            // no longer traps and recompiles when the user's own function arrives (measured: four
+            // class-check traps and a recompilation of runTask in each worker's first sample).
+            Task1<Integer, Long> twice = SharedWarmup::twice;
+            tasks.conn1().sendBytes(PoolWire.define(3, codec.encodeFunction(twice)));
             byte[] payload = new byte[64 * 1024];
             PoolWire.Inbox inbox = new PoolWire.Inbox();
             PoolWire.Out batch = new PoolWire.Out(64 * 1024);
@@ -364,7 +374,8 @@ final class SharedWarmup {
                 batch.writeByte(PoolWire.BATCH).writeInt(count);
                 for (int t = 0; t < count; t++) {
                     int lengthAt = batch.size();
-                    batch.writeInt(0).writeLong(++id).writeLong(kind == 2 ? 2 : 1).writeInt(calls);
+                    boolean doubling = kind == 0 && (t & 1) == 1; // every other one-call task runs twice()
+                    batch.writeInt(0).writeLong(++id).writeLong(kind == 2 ? 2 : doubling ? 3 : 1).writeInt(calls);
                     for (int c = 0; c < calls; c++) {
                         int x = t * calls + c;
                         batch.writeByte(1);
@@ -373,7 +384,7 @@ final class SharedWarmup {
                             expected += payload.length;
                         } else {
                             PoolWire.writeValue(batch, x, codec);
-                            expected += (long) x * x;
+                            expected += doubling ? 2L * x : (long) x * x;
                         }
                     }
                     batch.putInt(lengthAt, batch.size() - lengthAt - 4);
