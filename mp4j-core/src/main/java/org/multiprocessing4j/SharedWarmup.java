@@ -192,6 +192,42 @@ final class SharedWarmup {
         }
     }
 
+    /** Increments per thread in the contended part of the lock warm-up. */
+    private static final int CONTENDED_ROUNDS = 20_000;
+
+    /**
+     * Two threads increment {@code counter} under {@code lock} and {@code value} under its own lock: the
+     * branches of a lock that is taken (a failed compare-and-set, a sleeper to wake on release)
+     * get into the profiles. Measured without it: in every child of the bench's lock_contended
+     * and value_increment, Mutex.tryAcquire and Mutex.release hit an uncommon trap at the first
+     * contention and ran deoptimised until recompiled (65 and 54 traps over 30 children).
+     */
+    private static void contend(Lock lock, Value counter, java.util.concurrent.locks.Lock valueLock, Value value) {
+        long before = value.getLong();
+        long counterBefore = counter.getLong();
+        Runnable work = () -> {
+            for (int i = 0; i < CONTENDED_ROUNDS; i++) {
+                lock.lock();
+                counter.set(counter.getLong() + 1);
+                lock.unlock();
+                valueLock.lock();
+                value.set(value.getLong() + 1);
+                valueLock.unlock();
+            }
+        };
+        Thread other = Thread.ofPlatform().daemon().name("mp4j-warmup-contender").start(work);
+        work.run();
+        try {
+            other.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        if (value.getLong() != before + 2L * CONTENDED_ROUNDS || counter.getLong() != counterBefore + 2L * CONTENDED_ROUNDS) {
+            throw new IllegalStateException("contended lock warm-up computed a wrong result");
+        }
+    }
+
     private static void runSync() {
         Lock lock = new Lock();
         RLock rlock = new RLock();
@@ -226,6 +262,7 @@ final class SharedWarmup {
             if (value.getLong() != 2L * ROUNDS || big.getLong() != ROUNDS || sum <= 0) {
                 throw new IllegalStateException("shared-memory warm-up computed a wrong result");
             }
+            contend(lock, big, valueLock, value);
             Segment s = Segments.attach(event.ref().segment(), SharedRef.EVENT);
             try {
                 Futex.wake(s.address(0), 1); // links the downcall; nobody sleeps there
