@@ -196,9 +196,9 @@ final class SharedWarmup {
     private static final int CONTENDED_ROUNDS = 20_000;
 
     /**
-     * Two threads increment {@code counter} under {@code lock} and {@code value} under its own lock: the
-     * branches of a lock that is taken (a failed compare-and-set, a sleeper to wake on release)
-     * get into the profiles. Measured without it: in every child of the bench's lock_contended
+     * Two threads increment {@code counter} under {@code lock} and {@code value} under its own
+     * lock: the branches of a lock that is taken (a failed compare-and-set, a sleeper to wake on
+     * release) get into the profiles. Measured without it: in every child of the bench's lock_contended
      * and value_increment, Mutex.tryAcquire and Mutex.release hit an uncommon trap at the first
      * contention and ran deoptimised until recompiled (65 and 54 traps over 30 children).
      */
@@ -223,7 +223,8 @@ final class SharedWarmup {
             Thread.currentThread().interrupt();
             return;
         }
-        if (value.getLong() != before + 2L * CONTENDED_ROUNDS || counter.getLong() != counterBefore + 2L * CONTENDED_ROUNDS) {
+        if (value.getLong() != before + 2L * CONTENDED_ROUNDS
+                || counter.getLong() != counterBefore + 2L * CONTENDED_ROUNDS) {
             throw new IllegalStateException("contended lock warm-up computed a wrong result");
         }
     }
