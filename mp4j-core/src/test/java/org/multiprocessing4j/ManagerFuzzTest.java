@@ -243,9 +243,8 @@ class ManagerFuzzTest {
     /** What happened to one frame. */
     enum Outcome { OK, ERR, CLOSED }
 
-    /** Sends a frame (length as given) and reads the reply, or sees the connection closed. */
-    private static Outcome exchange(Socket s, int length, byte[] body) throws IOException {
-        byte[] reply = replyTo(s, length, body);
+    /** What a reply from {@link #replyTo} says (null: the connection was closed). */
+    private static Outcome outcomeOf(byte[] reply) {
         return reply == null ? Outcome.CLOSED : reply[0] == ManagerWire.OK ? Outcome.OK : Outcome.ERR;
     }
 
@@ -285,7 +284,7 @@ class ManagerFuzzTest {
             connections++;
             try (Socket s = authenticated()) {
                 byte[] hello = random.nextInt(8) == 0 ? mutated(hello()) : hello();
-                Outcome first = exchange(s, hello.length, hello);
+                Outcome first = outcomeOf(replyTo(s, hello.length, hello));
                 outcomes.merge("HELLO " + first, 1, Integer::sum);
                 long objectId = random.nextLong();
                 Outcome o = first;
@@ -298,7 +297,7 @@ class ManagerFuzzTest {
                         length = random.nextBoolean() ? MAX_FRAME + 1 + random.nextInt(1 << 20) : frame.length + 1 + random.nextInt(100);
                     }
                     byte[] reply = replyTo(s, length, frame);
-                    o = reply == null ? Outcome.CLOSED : reply[0] == ManagerWire.OK ? Outcome.OK : Outcome.ERR;
+                    o = outcomeOf(reply);
                     String label = (kind < 4 ? "valid" : kind < 8 ? "mutated" : "random") + (length != frame.length ? " (lying length)" : "");
                     outcomes.merge(label + " " + o, 1, Integer::sum);
                     if (frame == valid && frame[0] == ManagerWire.CREATE && o == Outcome.OK) {
