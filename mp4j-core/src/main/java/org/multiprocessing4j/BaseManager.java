@@ -4,16 +4,12 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.UnixDomainSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import org.multiprocessing4j.internal.codec.Codec;
 
@@ -51,7 +47,8 @@ import org.multiprocessing4j.internal.codec.Codec;
  * frame limit ({@link #maxFrameBytes}, 64 MiB by default) close the connection that sent them. A
  * TCP address binds exactly the host it names (use 127.0.0.1 unless other machines must reach
  * the server); {@link #tls} encrypts TCP connections. The default address of {@link #start()} is a
- * Unix socket in a private directory (mode 0700).
+ * Unix socket in the user's private directory (mode 0700), named by pid so that one left by a
+ * killed JVM is removed when the next manager starts.
  *
  * <h2>Speed</h2>
  * A client on the same machine (Unix socket, or a loopback TCP address) moves its requests to a
@@ -85,7 +82,7 @@ public class BaseManager implements AutoCloseable {
     private Process serverProcess;
     private ManagerServer localServer;
     private ManagerClient client;
-    private Path privateDir;
+    private Path defaultSocket;
 
     /**
      * A manager whose server, once started, listens on a fresh Unix socket in a private
@@ -223,12 +220,12 @@ public class BaseManager implements AutoCloseable {
         SocketAddress at = requested;
         if (at == null) {
             try {
-                privateDir = Files.createTempDirectory("mp4j-mgr-", PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
+                // pid-named in the user's private directory: one left by a killed JVM is removed by the next
+                defaultSocket = org.multiprocessing4j.internal.process.PrivateDir.fileFor("manager-", ".sock");
             } catch (IOException e) {
                 throw new ManagerException("cannot make a private directory for the manager's socket: " + e, e);
             }
-            at = UnixDomainSocketAddress.of(privateDir.resolve("manager.sock"));
+            at = UnixDomainSocketAddress.of(defaultSocket);
         }
         for (ManagerServer.Registered r : registry.values()) {
             if (r.factory() != null) {
@@ -468,13 +465,9 @@ public class BaseManager implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
-        if (privateDir != null) {
-            try (Stream<Path> files = Files.walk(privateDir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException e) {
-                // best effort
-            }
-            privateDir = null;
+        if (defaultSocket != null) {
+            defaultSocket.toFile().delete();
+            defaultSocket = null;
         }
     }
 
