@@ -33,7 +33,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <ul>
  *   <li>{@link #communicate} feeds stdin, drains stdout and stderr at the same time (no deadlock
- *       however much the child writes), and waits for the end. After a {@link TimeoutExpired} the
+ *       however much the child writes), and waits for the end. Without input to feed, the calling
+ *       thread reads both pipes itself with {@code poll}, as CPython does; with input, pool threads
+ *       feed and drain. After a {@link TimeoutExpired} the
  *       child runs on and nothing read is lost: call it again, or {@link #kill()}.
  *   <li>{@link #poll()}, {@link #waitFor()}, {@link #waitFor(Duration)}, {@link #returncode()}: the
  *       return code is minus the signal number when a signal ended the child (CPython's
@@ -57,6 +59,8 @@ public final class Popen implements AutoCloseable {
     private Streams.Drain outDrain;
     private Streams.Drain errDrain;
     private Future<?> feeder;
+    /** Set instead of the drains when this thread reads stdout and stderr itself (posix_spawnp launcher, no input). */
+    private ChildPipes collecting;
 
     private Popen(List<String> args, Process process, Options o) {
         this.args = args;
@@ -268,25 +272,28 @@ public final class Popen implements AutoCloseable {
             throw new IllegalStateException("input given but stdin is not a PIPE: " + args);
         }
         long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
-        if (feeder == null && outDrain == null && errDrain == null) {
-            if (pipeIn) {
-                feeder = Streams.feed(process.getOutputStream(), input);
-            }
-            if (pipeErr) {
-                errDrain = new Streams.Drain(process.getErrorStream());
-            }
-            if (pipeOut) {
-                // without a timeout the calling thread can read stdout itself (one thread hand-off less)
-                outDrain = new Streams.Drain(process.getInputStream(), timeout == null);
-            }
-            if (!pipeIn && !pipeOut && !pipeErr) {
-                feeder = java.util.concurrent.CompletableFuture.completedFuture(null);
+        if (feeder == null && outDrain == null && errDrain == null && collecting == null) {
+            ChildPipes direct = input == null && process instanceof SpawnedProcess sp ? sp.pipesForCollect() : null;
+            if (direct != null) {
+                // CPython's way: this thread polls both pipes; no thread per pipe to hand results over
+                if (pipeIn) {
+                    closeQuietly(process.getOutputStream());
+                }
+                collecting = direct;
+            } else {
+                startThreads(input, timeout);
             }
         }
         try {
-            await(feeder, deadline);
-            await(outDrain == null ? null : outDrain.done(), deadline);
-            await(errDrain == null ? null : errDrain.done(), deadline);
+            if (collecting != null) {
+                if (!collecting.collect(deadline)) {
+                    throw new TimeoutException();
+                }
+            } else {
+                await(feeder, deadline);
+                await(outDrain == null ? null : outDrain.done(), deadline);
+                await(errDrain == null ? null : errDrain.done(), deadline);
+            }
             long left = deadline - System.nanoTime();
             if (deadline == Long.MAX_VALUE) {
                 process.waitFor();
@@ -294,13 +301,41 @@ public final class Popen implements AutoCloseable {
                 throw new TimeoutException();
             }
         } catch (TimeoutException e) {
-            throw new TimeoutExpired(args, timeout, collected(outDrain), collected(errDrain), charset);
+            throw new TimeoutExpired(args, timeout, stdoutSoFar(), stderrSoFar(), charset);
         }
-        return new Output(collected(outDrain), collected(errDrain));
+        return new Output(stdoutSoFar(), stderrSoFar());
     }
 
-    private static byte[] collected(Streams.Drain d) {
-        return d == null ? null : d.snapshot();
+    /** Starts the threads that feed stdin and drain stdout and stderr (guarded by this). */
+    private void startThreads(byte[] input, Duration timeout) {
+        if (pipeIn) {
+            feeder = Streams.feed(process.getOutputStream(), input);
+        }
+        if (pipeErr) {
+            errDrain = new Streams.Drain(process.getErrorStream());
+        }
+        if (pipeOut) {
+            // without a timeout the calling thread can read stdout itself (one thread hand-off less)
+            outDrain = new Streams.Drain(process.getInputStream(), timeout == null);
+        }
+        if (!pipeIn && !pipeOut && !pipeErr) {
+            feeder = java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
+    }
+
+    private byte[] stdoutSoFar() {
+        return collecting != null ? collecting.collected(ChildPipes.STDOUT) : outDrain == null ? null : outDrain.snapshot();
+    }
+
+    private byte[] stderrSoFar() {
+        return collecting != null ? collecting.collected(ChildPipes.STDERR) : errDrain == null ? null : errDrain.snapshot();
+    }
+
+    /** Closes the pipes {@link #communicate} still reads in this thread (a run that gives up on them). */
+    synchronized void closeCollectedPipes() {
+        if (collecting != null) {
+            collecting.close();
+        }
     }
 
     private static void await(Future<?> f, long deadline) throws InterruptedException, TimeoutException {
@@ -401,14 +436,22 @@ public final class Popen implements AutoCloseable {
     }
 
     /**
-     * Closes the pipes this object has not handed to {@link #communicate}, then waits for the
-     * child (CPython: leaving {@code with Popen(...)}). A child still writing to a closed pipe gets
-     * a broken pipe, as it would under CPython. If the calling thread is interrupted while it
+     * Closes the child's pipes, then waits for the child (CPython: leaving {@code with
+     * Popen(...)}). A child still writing to a closed pipe gets a broken pipe, as it would under
+     * CPython. Pipes that an unfinished {@link #communicate} drains on pool threads (with input to
+     * feed, or where {@code posix_spawnp} is not used) are left to those threads, which read them
+     * to their end. If the calling thread is interrupted while it
      * waits, the child and its descendants are killed and the interrupt is kept.
      */
     @Override
     public void close() {
         synchronized (this) {
+            if (collecting != null) {
+                collecting.close(); // as CPython closes stdout and stderr on leaving `with`
+            }
+            if (process instanceof SpawnedProcess sp) {
+                sp.closeUntakenPipes(); // no stream opened only to be closed
+            }
             if (pipeIn && feeder == null) {
                 closeQuietly(process.getOutputStream());
             }

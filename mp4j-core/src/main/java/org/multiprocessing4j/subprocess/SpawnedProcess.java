@@ -2,10 +2,9 @@ package org.multiprocessing4j.subprocess;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
-import java.io.FileInputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -34,17 +33,20 @@ import java.util.concurrent.TimeoutException;
  *
  * <ul>
  *   <li>Pipes come from {@code pipe2(O_CLOEXEC)}; the child's ends are put in place with
- *       {@code dup2} file actions. This process keeps
- *       its ends through {@code /proc/self/fd/N} as Java streams.
+ *       {@code dup2} file actions. This process's ends are held by {@link ChildPipes}: read
+ *       there by {@code poll} for {@link Popen#communicate}, or opened as Java streams (through
+ *       {@code /proc/self/fd/N}) when asked for.
  *   <li>The child starts with no signal blocked ({@code POSIX_SPAWN_SETSIGMASK}: JVM threads
  *       block {@code SIGQUIT}) and {@code SIGPIPE} and {@code SIGXFSZ} at their default
  *       disposition ({@code POSIX_SPAWN_SETSIGDEF}, CPython's {@code restore_signals}); signals the
  *       JVM handles are reset by {@code exec} itself.
  *   <li>The exit status comes from {@code waitpid}, so a signal is known as such
- *       ({@link #signal()}), not guessed from 128 + n. A pool thread calls it (a native call
- *       cannot be interrupted; a thread in {@link #waitFor()} can), from the start for a
- *       {@link Popen} the user holds, on the first wait for {@link Subprocess#run}, which always
- *       waits.
+ *       ({@link #signal()}), not guessed from 128 + n. A thread in {@link #waitFor()} waits
+ *       itself, in {@code poll} on the child's pidfd (in slices, so that it sees an interrupt; a
+ *       blocking {@code waitpid} could not be interrupted), then calls {@code waitpid} without
+ *       blocking. A pool thread also waits in {@code waitpid} for a {@link Popen} the user holds
+ *       (who may never wait: no zombie is left), and for any wait where there is no pidfd
+ *       (glibc before 2.36).
  *   <li>Descriptors 3 and up are closed in the child ({@code posix_spawn_file_actions_addclosefrom_np}),
  *       as the JDK's launcher does: the JVM does not open all its files close-on-exec.
  * </ul>
@@ -65,17 +67,29 @@ final class SpawnedProcess extends Process {
     private static final int WNOHANG = 1;
     private static final int SIGPIPE = 13;
     private static final int SIGXFSZ = 25;
+    private static final short POLLIN = 1;
+    /** Longest a waiting thread sits in one {@code poll}: how late it may see its interrupt. */
+    private static final int WAIT_SLICE_MS = 20;
 
     private final long pid;
-    private final OutputStream stdin;
-    private final InputStream stdout;
-    private final InputStream stderr;
+    /** This process's ends of the child's pipes; streams are made from them on first use. */
+    private final ChildPipes pipes;
+    // the streams handed out, made on first use; guarded by this
+    private OutputStream stdin;
+    private InputStream stdout;
+    private InputStream stderr;
     private final CompletableFuture<Integer> status = new CompletableFuture<>();
     /** Whether a pool thread waits for the child (started at once, or when someone waits asynchronously). */
     private final java.util.concurrent.atomic.AtomicBoolean reaping = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Guards {@link #pidfd} and {@link #pidfdUsers}. */
+    private final Object pidfdLock = new Object();
+    /** The child's pidfd (-1: none, or closed since its status is known and no thread polls it). */
+    private int pidfd;
+    /** Threads polling {@link #pidfd} now: it is closed only when none is, so its number is never reused under one. */
+    private int pidfdUsers;
 
-    /** Holder: linked on first use. */
-    private static final class Native {
+    /** Holder: linked on first use; {@link ChildPipes} uses it too. */
+    static final class Native {
         static final Linker LINKER = Linker.nativeLinker();
         static final SymbolLookup LIBC = LINKER.defaultLookup();
         static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -92,7 +106,6 @@ final class SpawnedProcess extends Process {
         static final MethodHandle FA_CLOSEFROM = fn("posix_spawn_file_actions_addclosefrom_np",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
         static final MethodHandle ATTR_INIT = fn("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-        static final MethodHandle ATTR_DESTROY = fn("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
         static final MethodHandle ATTR_FLAGS = fn("posix_spawnattr_setflags", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
         static final MethodHandle ATTR_SIGDEF = fn("posix_spawnattr_setsigdefault", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         static final MethodHandle ATTR_SIGMASK = fn("posix_spawnattr_setsigmask", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
@@ -103,7 +116,24 @@ final class SpawnedProcess extends Process {
         static final MethodHandle WAITPID = LINKER.downcallHandle(LIBC.find("waitpid").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), Linker.Option.captureCallState("errno"));
         static final MethodHandle KILL = fn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        /** {@code int pidfd_open(pid_t, unsigned)}: glibc 2.36 and later; null before (waits then go through a pool thread). */
+        static final MethodHandle PIDFD_OPEN = LIBC.find("pidfd_open")
+                .map(a -> LINKER.downcallHandle(a, FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT))).orElse(null);
+        static final MethodHandle READ = LINKER.downcallHandle(LIBC.find("read").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG), Linker.Option.captureCallState("errno"));
+        static final MethodHandle POLL = fn("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
         static final MemorySegment ENVIRON = LIBC.find("environ").orElseThrow().reinterpret(ADDRESS.byteSize()).get(ADDRESS, 0);
+
+        /** Closes {@code fd} if it is one (not -1); a failure leaves nothing to do. */
+        static void closeQuietly(int fd) {
+            if (fd >= 0) {
+                try {
+                    int ignored = (int) CLOSE.invokeExact(fd);
+                } catch (Throwable t) {
+                    // the descriptor is forgotten either way
+                }
+            }
+        }
 
         @SuppressWarnings("restricted") // native access is what this class is for
         private static MethodHandle fn(String name, FunctionDescriptor d) {
@@ -130,11 +160,10 @@ final class SpawnedProcess extends Process {
         return AVAILABLE;
     }
 
-    private SpawnedProcess(long pid, OutputStream stdin, InputStream stdout, InputStream stderr) {
+    private SpawnedProcess(long pid, int pidfd, ChildPipes pipes) {
         this.pid = pid;
-        this.stdin = stdin;
-        this.stdout = stdout;
-        this.stderr = stderr;
+        this.pidfd = pidfd;
+        this.pipes = pipes;
     }
 
     /**
@@ -146,18 +175,55 @@ final class SpawnedProcess extends Process {
      */
     static SpawnedProcess start(List<String> cmd, Options o, Map<String, String> environment, boolean reapInBackground)
             throws IOException {
+        // in small methods: one this size would run interpreted (C1 gives up on it), about 25 us a start
+        int[] parentEnds = {-1, -1, -1};
+        int[] childEnds = {-1, -1, -1};
+        boolean started = false;
         try (Arena arena = Arena.ofConfined()) {
-            int[] parentEnds = {-1, -1, -1};
-            int[] childEnds = {-1, -1, -1};
             MemorySegment fa = arena.allocate(256, 16);
-            MemorySegment attr = arena.allocate(512, 16);
-            MemorySegment sigs = arena.allocate(256, 16);
             check((int) Native.FA_INIT.invokeExact(fa), "posix_spawn_file_actions_init");
-            check((int) Native.ATTR_INIT.invokeExact(attr), "posix_spawnattr_init");
             try {
-                // default dispositions for the signals a JVM may leave ignored (handled ones are reset
-                // by exec anyway), as CPython's restore_signals: SIGPIPE and SIGXFSZ. Resetting all 64
-                // would cost the child 64 sigaction calls.
+                fileActions(arena, fa, o, parentEnds, childEnds);
+                int childPid = spawn(arena, cmd, environment, fa, Attributes.ATTR);
+                // opened now, while the child cannot have been reaped: its pid is surely still its own
+                SpawnedProcess p = new SpawnedProcess(childPid, openPidfd(childPid),
+                        new ChildPipes(parentEnds[0], parentEnds[1], parentEnds[2]));
+                started = true;
+                if (reapInBackground) {
+                    p.reapInBackground();
+                }
+                return p;
+            } finally {
+                int ignored = (int) Native.FA_DESTROY.invokeExact(fa);
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("posix_spawnp failed: " + t, t);
+        } finally {
+            closeAll(childEnds); // the child has its own copies
+            if (!started) {
+                closeAll(parentEnds);
+            }
+        }
+    }
+
+    /**
+     * The spawn attributes, the same for every child, so built once ({@code posix_spawnp} only
+     * reads them): no signal blocked in the child, and SIGPIPE and SIGXFSZ at their default
+     * disposition, which a JVM may leave ignored (handled signals are reset by exec anyway), as
+     * CPython's {@code restore_signals}. Resetting all 64 would cost the child 64 {@code sigaction}
+     * calls.
+     */
+    private static final class Attributes {
+        static final MemorySegment ATTR = build();
+
+        private static MemorySegment build() {
+            try {
+                Arena forever = Arena.global();
+                MemorySegment attr = forever.allocate(512, 16);
+                MemorySegment sigs = forever.allocate(256, 16);
+                check((int) Native.ATTR_INIT.invokeExact(attr), "posix_spawnattr_init");
                 check((int) Native.SIGEMPTYSET.invokeExact(sigs), "sigemptyset");
                 check((int) Native.SIGADDSET.invokeExact(sigs, SIGPIPE), "sigaddset");
                 check((int) Native.SIGADDSET.invokeExact(sigs, SIGXFSZ), "sigaddset");
@@ -166,66 +232,58 @@ final class SpawnedProcess extends Process {
                 check((int) Native.ATTR_SIGMASK.invokeExact(attr, sigs), "posix_spawnattr_setsigmask");
                 check((int) Native.ATTR_FLAGS.invokeExact(attr, (short) (POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK)),
                         "posix_spawnattr_setflags");
-                if (o.cwd != null) {
-                    check((int) Native.FA_CHDIR.invokeExact(fa, arena.allocateFrom(o.cwd.toString())), "addchdir");
-                }
-                stream(arena, fa, 0, o.stdin, parentEnds, childEnds);
-                stream(arena, fa, 1, o.stdout, parentEnds, childEnds);
-                if (o.stderr == Redirect.STDOUT) {
-                    check((int) Native.FA_DUP2.invokeExact(fa, 1, 2), "adddup2");
-                } else {
-                    stream(arena, fa, 2, o.stderr, parentEnds, childEnds);
-                }
-                // every other descriptor of this JVM stays out of the child (the JDK does not open all
-                // of its files close-on-exec; ProcessBuilder closes them in its helper the same way)
-                check((int) Native.FA_CLOSEFROM.invokeExact(fa, 3), "addclosefrom_np");
-                MemorySegment argv = arena.allocate(ADDRESS, cmd.size() + 1);
-                for (int i = 0; i < cmd.size(); i++) {
-                    argv.setAtIndex(ADDRESS, i, arena.allocateFrom(cmd.get(i)));
-                }
-                argv.setAtIndex(ADDRESS, cmd.size(), MemorySegment.NULL);
-                MemorySegment envp = Native.ENVIRON;
-                if (environment != null) {
-                    envp = arena.allocate(ADDRESS, environment.size() + 1);
-                    int i = 0;
-                    for (Map.Entry<String, String> e : environment.entrySet()) {
-                        envp.setAtIndex(ADDRESS, i++, arena.allocateFrom(e.getKey() + "=" + e.getValue(), StandardCharsets.UTF_8));
-                    }
-                    envp.setAtIndex(ADDRESS, i, MemorySegment.NULL);
-                }
-                MemorySegment pidOut = arena.allocate(JAVA_INT);
-                int r = (int) Native.SPAWNP.invokeExact(pidOut, argv.getAtIndex(ADDRESS, 0), fa, attr, argv, envp);
-                closeAll(childEnds);
-                if (r != 0) {
-                    closeAll(parentEnds);
-                    boolean programMissing = Subprocess.missingProgram(List.of(cmd)) != null;
-                    throw new IOException("Cannot run program \"" + cmd.get(0) + "\": "
-                            + (r == 2 && programMissing ? "error=2, No such file or directory"
-                            : r == 13 ? "error=13, Permission denied" : "posix_spawnp failed with errno " + r
-                            + " (a redirect file or the working directory)"));
-                }
-                SpawnedProcess p = new SpawnedProcess(pidOut.get(JAVA_INT, 0),
-                        parentEnds[0] >= 0 ? new FileOutputStream(fdPath(parentEnds[0])) : OutputStream.nullOutputStream(),
-                        parentEnds[1] >= 0 ? new FileInputStream(fdPath(parentEnds[1])) : InputStream.nullInputStream(),
-                        parentEnds[2] >= 0 ? new FileInputStream(fdPath(parentEnds[2])) : InputStream.nullInputStream());
-                closeAll(parentEnds); // the streams opened their own descriptors of the same pipes
-                if (reapInBackground) {
-                    p.reapInBackground();
-                }
-                return p;
-            } finally {
-                int ignored = (int) Native.FA_DESTROY.invokeExact(fa);
-                ignored = (int) Native.ATTR_DESTROY.invokeExact(attr);
+                return attr;
+            } catch (Throwable t) {
+                throw new ExceptionInInitializerError(t);
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IOException("posix_spawnp failed: " + t, t);
         }
     }
 
-    private static String fdPath(int fd) {
-        return "/proc/self/fd/" + fd;
+    /** Adds the file actions: working directory, the three standard streams, every other descriptor closed. */
+    private static void fileActions(Arena arena, MemorySegment fa, Options o, int[] parentEnds, int[] childEnds)
+            throws Throwable {
+        if (o.cwd != null) {
+            check((int) Native.FA_CHDIR.invokeExact(fa, arena.allocateFrom(o.cwd.toString())), "addchdir");
+        }
+        stream(arena, fa, 0, o.stdin, parentEnds, childEnds);
+        stream(arena, fa, 1, o.stdout, parentEnds, childEnds);
+        if (o.stderr == Redirect.STDOUT) {
+            check((int) Native.FA_DUP2.invokeExact(fa, 1, 2), "adddup2");
+        } else {
+            stream(arena, fa, 2, o.stderr, parentEnds, childEnds);
+        }
+        // every other descriptor of this JVM stays out of the child (the JDK does not open all
+        // of its files close-on-exec; ProcessBuilder closes them in its helper the same way)
+        check((int) Native.FA_CLOSEFROM.invokeExact(fa, 3), "addclosefrom_np");
+    }
+
+    /** Starts the child ({@code posix_spawnp}: the program looked up on the PATH); its pid. */
+    private static int spawn(Arena arena, List<String> cmd, Map<String, String> environment, MemorySegment fa,
+            MemorySegment attr) throws Throwable {
+        MemorySegment argv = arena.allocate(ADDRESS, cmd.size() + 1);
+        for (int i = 0; i < cmd.size(); i++) {
+            argv.setAtIndex(ADDRESS, i, arena.allocateFrom(cmd.get(i)));
+        }
+        argv.setAtIndex(ADDRESS, cmd.size(), MemorySegment.NULL);
+        MemorySegment envp = Native.ENVIRON;
+        if (environment != null) {
+            envp = arena.allocate(ADDRESS, environment.size() + 1);
+            int i = 0;
+            for (Map.Entry<String, String> e : environment.entrySet()) {
+                envp.setAtIndex(ADDRESS, i++, arena.allocateFrom(e.getKey() + "=" + e.getValue(), StandardCharsets.UTF_8));
+            }
+            envp.setAtIndex(ADDRESS, i, MemorySegment.NULL);
+        }
+        MemorySegment pidOut = arena.allocate(JAVA_INT);
+        int r = (int) Native.SPAWNP.invokeExact(pidOut, argv.getAtIndex(ADDRESS, 0), fa, attr, argv, envp);
+        if (r != 0) {
+            boolean programMissing = Subprocess.missingProgram(List.of(cmd)) != null;
+            throw new IOException("Cannot run program \"" + cmd.get(0) + "\": "
+                    + (r == 2 && programMissing ? "error=2, No such file or directory"
+                    : r == 13 ? "error=13, Permission denied" : "posix_spawnp failed with errno " + r
+                    + " (a redirect file or the working directory)"));
+        }
+        return pidOut.get(JAVA_INT, 0);
     }
 
     /** Sets up child descriptor {@code fd} as {@code r} says; for a pipe, records both ends. */
@@ -261,14 +319,13 @@ final class SpawnedProcess extends Process {
         }
     }
 
-    private static void closeAll(int[] fds) throws Throwable {
+    private static void closeAll(int[] fds) {
         for (int i = 0; i < fds.length; i++) {
-            if (fds[i] >= 0) {
-                int ignored = (int) Native.CLOSE.invokeExact(fds[i]);
-                fds[i] = -1;
-            }
+            Native.closeQuietly(fds[i]);
+            fds[i] = -1;
         }
     }
+
 
     /**
      * Waits for the child with {@code waitpid} and records its status: blocking on the pool
@@ -300,6 +357,7 @@ final class SpawnedProcess extends Process {
                 }
                 if (r == pid) {
                     status.complete(st.get(JAVA_INT, 0));
+                    closePidfdWhenUnused();
                     return;
                 }
                 if (r < 0 && (int) Native.ERRNO.get(state, 0L) == EINTR) {
@@ -309,10 +367,115 @@ final class SpawnedProcess extends Process {
                     return; // the other waiting thread reaped it and records the status
                 }
                 status.completeExceptionally(new IOException("waitpid(" + pid + ") failed: errno " + Native.ERRNO.get(state, 0L)));
+                closePidfdWhenUnused();
                 return;
             }
         } catch (Throwable t) {
             status.completeExceptionally(t);
+            closePidfdWhenUnused();
+        }
+    }
+
+    /** A pidfd for {@code pid} (close-on-exec), or -1 where there is none (glibc before 2.36, Linux before 5.3). */
+    private static int openPidfd(int pid) {
+        if (Native.PIDFD_OPEN == null) {
+            return -1;
+        }
+        try {
+            return (int) Native.PIDFD_OPEN.invokeExact(pid, 0);
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
+    /** The pidfd for one waiting thread, to be given back with {@link #givePidfd}; -1 when there is none. */
+    private int takePidfd() {
+        synchronized (pidfdLock) {
+            if (pidfd < 0 || status.isDone()) {
+                return -1;
+            }
+            pidfdUsers++;
+            return pidfd;
+        }
+    }
+
+    private void givePidfd() {
+        synchronized (pidfdLock) {
+            pidfdUsers--;
+        }
+        closePidfdWhenUnused();
+    }
+
+    /** Closes the pidfd once the status is known and no thread polls it. */
+    private void closePidfdWhenUnused() {
+        synchronized (pidfdLock) {
+            if (pidfd >= 0 && pidfdUsers == 0 && status.isDone()) {
+                Native.closeQuietly(pidfd);
+                pidfd = -1;
+            }
+        }
+    }
+
+    /**
+     * Waits until the child has ended or {@code deadline} ({@link System#nanoTime()}) has passed,
+     * in this thread: {@code poll} on the child's pidfd, which the kernel makes readable when the
+     * child exits, in slices of {@value #WAIT_SLICE_MS} ms with the interrupt checked between
+     * them; then {@code waitpid} without blocking. No thread hand-off, which a short run would
+     * pay for more than for its own work. Without a pidfd, a pool thread waits in {@code waitpid}.
+     *
+     * @return true when the status is known, false when the deadline passed first
+     */
+    private boolean waitUntil(long deadline) throws InterruptedException {
+        int fd = takePidfd();
+        if (fd < 0) {
+            if (!status.isDone()) {
+                reapInBackground();
+            }
+            return awaitStatus(deadline);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment pollFd = arena.allocate(8, 4); // struct pollfd { int fd; short events; short revents; }
+            pollFd.set(JAVA_INT, 0, fd);
+            pollFd.set(JAVA_SHORT, 4, POLLIN);
+            while (!status.isDone()) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    poll(); // a zero timeout still sees a child that has just ended
+                    return status.isDone();
+                }
+                int slice = (int) Math.min(WAIT_SLICE_MS, (left + 999_999) / 1_000_000);
+                int ready = (int) Native.POLL.invokeExact(pollFd, 1L, slice);
+                if (ready > 0) { // it has ended
+                    reap(WNOHANG);
+                    return awaitStatus(deadline); // done, or a pool thread reaped it and is recording it
+                }
+            }
+            return true;
+        } catch (InterruptedException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("poll on the pidfd of process " + pid + " failed", t);
+        } finally {
+            givePidfd();
+        }
+    }
+
+    /** Waits for {@link #status} until {@code deadline}; true when it is known. */
+    private boolean awaitStatus(long deadline) throws InterruptedException {
+        try {
+            if (deadline == Long.MAX_VALUE) {
+                status.get();
+            } else {
+                status.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot learn how process " + pid + " ended", e.getCause());
         }
     }
 
@@ -334,54 +497,53 @@ final class SpawnedProcess extends Process {
     }
 
     @Override
-    public OutputStream getOutputStream() {
+    public synchronized OutputStream getOutputStream() {
+        if (stdin == null) {
+            stdin = pipes.stdinStream();
+        }
         return stdin;
     }
 
     @Override
-    public InputStream getInputStream() {
+    public synchronized InputStream getInputStream() {
+        if (stdout == null) {
+            stdout = pipes.inputStream(ChildPipes.STDOUT);
+        }
         return stdout;
     }
 
     @Override
-    public InputStream getErrorStream() {
+    public synchronized InputStream getErrorStream() {
+        if (stderr == null) {
+            stderr = pipes.inputStream(ChildPipes.STDERR);
+        }
         return stderr;
+    }
+
+    /**
+     * The child's pipes for {@link ChildPipes#collect} in the calling thread, when neither
+     * stdout nor stderr has been taken as a stream (else null: the streams are read instead).
+     */
+    synchronized ChildPipes pipesForCollect() {
+        return stdout == null && stderr == null ? pipes : null;
+    }
+
+    /** Closes the pipe ends that were never taken as streams (streams are their holders' to close). */
+    void closeUntakenPipes() {
+        pipes.close();
     }
 
     @Override
     public int waitFor() throws InterruptedException {
-        // A child whose output has reached its end is usually exiting: a few non-blocking
-        // waitpid calls catch it without a thread hand-off. Then a pool thread waits in waitpid
-        // (a native call cannot be interrupted; this thread must be).
-        for (int i = 0; i < 100 && !status.isDone(); i++) {
-            poll();
-            if (!status.isDone()) {
-                Thread.onSpinWait();
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-            }
-        }
-        reapInBackground();
-        try {
-            status.get();
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot learn how process " + pid + " ended", e.getCause());
-        }
+        waitUntil(Long.MAX_VALUE);
         return exitValue();
     }
 
     @Override
     public boolean waitFor(long timeout, TimeUnit unit) throws InterruptedException {
-        reapInBackground();
-        try {
-            status.get(timeout, unit);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot learn how process " + pid + " ended", e.getCause());
-        }
+        long now = System.nanoTime();
+        long nanos = unit.toNanos(timeout);
+        return waitUntil(nanos >= Long.MAX_VALUE - now ? Long.MAX_VALUE : now + nanos);
     }
 
     /** The exit status, or 128 + n after signal n (as the JDK reports it). */

@@ -61,10 +61,12 @@ public final class Subprocess {
         } catch (TimeoutExpired e) {
             p.killTree();
             Popen.Output rest = afterKill(p);
+            p.closeCollectedPipes(); // an escaped descendant may hold them open for good
             p.waitFor();
             throw new TimeoutExpired(cmd, options.timeout, rest.stdout(), rest.stderr(), options.charset());
         } catch (InterruptedException | RuntimeException e) {
             p.killTree();
+            p.closeCollectedPipes();
             p.reapLater();
             throw e;
         }

@@ -119,6 +119,66 @@ class SubprocessTest {
         assertEquals(size, r.stderr().length);
     }
 
+    private static long openDescriptors() throws java.io.IOException {
+        try (var fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        }
+    }
+
+    @Test
+    void outputWithoutInputIsReadInTheCallingThreadWithoutDeadlockOrLeak() throws Exception {
+        long before = openDescriptors();
+        // both pipes full at once, read by poll in this thread (no input: no threads at all)
+        int size = 200_000_000;
+        String script = "head -c " + size + " /dev/zero & head -c " + size + " /dev/zero >&2; wait";
+        CompletedProcess big = Subprocess.run(List.of("sh", "-c", script),
+                Options.defaults().captureOutput().timeout(Duration.ofSeconds(90)));
+        assertEquals(0, big.returncode());
+        assertEquals(size, big.stdout().length);
+        assertEquals(size, big.stderr().length);
+        for (int i = 0; i < 50; i++) {
+            CompletedProcess r = Subprocess.run(List.of("sh", "-c", "echo out " + i + "; echo err >&2; exit 3"),
+                    Options.defaults().captureOutput().text());
+            assertEquals("out " + i + "\n", r.stdoutText());
+            assertEquals("err\n", r.stderrText());
+            assertEquals(3, r.returncode());
+        }
+        String m = marker();
+        TimeoutExpired e = assertThrows(TimeoutExpired.class, () -> Subprocess.run(List.of("sh", "-c", "echo partial; sleep " + m),
+                Options.defaults().captureOutput().timeout(Duration.ofMillis(300))));
+        assertEquals("partial\n", e.outputText());
+        try (Popen p = Popen.start(List.of("sh", "-c", "echo early; exec sleep " + marker()), Options.defaults().captureOutput())) {
+            assertThrows(TimeoutExpired.class, () -> p.communicate(null, Duration.ofMillis(200)));
+            p.kill(); // close() then closes the pipes the timed-out communicate held
+        }
+        long after = openDescriptors();
+        assertTrue(after - before < 10, "descriptors before " + before + ", after " + after + " (a leak grows by 2 per run)");
+    }
+
+    @Test
+    void anInterruptedCommunicateStopsAndLeavesNothingBehind() throws Exception {
+        String m = marker();
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread runner = Thread.ofPlatform().start(() -> {
+            try {
+                Subprocess.run(List.of("sh", "-c", "echo started; sleep " + m + " & sleep " + m + "; wait"),
+                        Options.defaults().captureOutput());
+            } catch (Throwable t) {
+                thrown.set(t);
+            }
+        });
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (running(m).size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(10); // polling for the shell to start both sleeps, bounded
+        }
+        assertEquals(2, running(m).size());
+        runner.interrupt(); // the thread sits in poll on the child's pipes
+        runner.join(10_000);
+        assertFalse(runner.isAlive());
+        assertTrue(thrown.get() instanceof InterruptedException, String.valueOf(thrown.get()));
+        // nothingLeftBehind: the interrupted run killed the shell and both sleeps
+    }
+
     @Test
     void badInputIsRefusedBeforeAnythingStarts() {
         assertThrows(IllegalArgumentException.class, () -> Subprocess.run(List.of()));
