@@ -37,7 +37,9 @@ final class ChildPipes implements AutoCloseable {
     private static final int EINTR = 4;
     /** Longest one {@code poll} lasts: how late a collecting thread may see its interrupt. */
     private static final int SLICE_MS = 20;
-    /** A pipe's capacity on Linux: what one read can return at most. */
+    /** The first read's size: most children say little. */
+    private static final int FIRST_CHUNK = 4096;
+    /** A pipe's capacity on Linux, what one read can return at most: the read size once one filled the first. */
     private static final int CHUNK = 65536;
 
     /** The descriptors, shared with the cleaner; -1 where there is none (not a pipe, taken, or closed). */
@@ -147,14 +149,18 @@ final class ChildPipes implements AutoCloseable {
                     }
                     int which = k == 0 ? STDOUT : STDERR;
                     if (buffer == null) {
-                        buffer = arena.allocate(CHUNK);
-                        chunk = new byte[CHUNK];
+                        buffer = arena.allocate(FIRST_CHUNK);
+                        chunk = new byte[FIRST_CHUNK];
                     }
                     // readable, hung up or failed: one read tells which (data, 0 at the end, -1 an error)
-                    long n = (long) SpawnedProcess.Native.READ.invokeExact(state, fds.get(which), buffer, (long) CHUNK);
+                    long n = (long) SpawnedProcess.Native.READ.invokeExact(state, fds.get(which), buffer, (long) chunk.length);
                     if (n > 0) {
                         MemorySegment.copy(buffer, JAVA_BYTE, 0, chunk, 0, (int) n);
                         got[which].write(chunk, 0, (int) n);
+                        if (n == chunk.length && chunk.length < CHUNK) { // a child that writes a lot
+                            buffer = arena.allocate(CHUNK);
+                            chunk = new byte[CHUNK];
+                        }
                     } else if (n == 0 || (int) SpawnedProcess.Native.ERRNO.get(state, 0L) != EINTR) {
                         closeFd(fds.take(which));
                     }
