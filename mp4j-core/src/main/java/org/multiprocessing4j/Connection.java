@@ -98,6 +98,12 @@ public final class Connection implements AutoCloseable, Serializable {
         end.sendBytes(buf, offset, size);
     }
 
+    /** Sends the pieces of {@code g} as one message, as {@link #sendBytes} their concatenation (the pool's large tasks). */
+    void sendGathered(org.multiprocessing4j.internal.ipc.Gather g) throws IOException, InterruptedException {
+        checkWritable();
+        end.sendGathered(g);
+    }
+
     /**
      * Receives the next message (CPython: {@code recv()}); a message sent with {@link #sendBytes}
      * arrives as a {@code byte[]}.

@@ -47,6 +47,11 @@ import org.multiprocessing4j.internal.log.Log;
  * automatically, argument and result classes other than the JDK's common ones must be registered
  * ({@link Context#register}). Arguments are serialised in the calling thread: one that cannot be
  * fails there, with a {@link SerializationException} naming its class, and nothing is submitted.
+ * Byte arrays are the exception, as arrays handed to an {@code ExecutorService} are: a large one
+ * is not copied at the call but written from the caller's array straight into the worker's pipe
+ * when the task is sent (one copy, no second array of the same size in this process), so a
+ * {@code byte[]} argument must not be changed until its task's result is ready. A task's
+ * arguments are limited to 2 GiB (a chunk beyond that is refused at the call).
  * Queues, pipes, locks and shared values passed as arguments reach the worker as handles on the
  * same shared memory. A result that cannot be serialised fails its task.
  *
@@ -110,6 +115,8 @@ public final class Pool implements AutoCloseable {
     private static final int BATCH_BUFFER_KEPT = 1 << 20;
     /** The bytes before a task's own in its message: the BATCH type and a count of 1. */
     static final int BATCH_HEADER = 5;
+    /** The largest task message: a worker receives a message into one array. */
+    private static final long MAX_TASK_BYTES = Integer.MAX_VALUE - 64;
     private static final AtomicInteger POOLS = new AtomicInteger();
 
     private enum State { RUNNING, CLOSED, TERMINATED, BROKEN }
@@ -723,14 +730,14 @@ public final class Pool implements AutoCloseable {
         long hint = 32 + calls.size() * 8L;
         for (Object call : calls) {
             if (!spread) {
-                hint += call instanceof byte[] b ? b.length : 0;
+                hint += copiedLength(call);
             } else {
                 for (Object a : (Object[]) call) {
-                    hint += a instanceof byte[] b ? b.length : 0;
+                    hint += copiedLength(a);
                 }
             }
         }
-        PoolWire.Out out = new PoolWire.Out((int) Math.min(hint, Integer.MAX_VALUE - 64));
+        PoolWire.Out out = new PoolWire.Out((int) Math.min(hint, Integer.MAX_VALUE - 64)).byReference();
         out.writeByte(PoolWire.BATCH).writeInt(1);
         int lengthAt = out.size();
         out.writeInt(0);
@@ -747,8 +754,17 @@ public final class Pool implements AutoCloseable {
                 PoolWire.writeValue(out, call, codec);
             }
         }
-        out.putInt(lengthAt, out.size() - lengthAt - 4);
+        if (out.length() > MAX_TASK_BYTES) {
+            throw new IllegalArgumentException("a task's arguments come to " + out.length() + " bytes, more than a worker can receive ("
+                    + MAX_TASK_BYTES + "): use a smaller chunksize");
+        }
+        out.putInt(lengthAt, (int) (out.length() - lengthAt - 4));
         return out;
+    }
+
+    /** How many bytes of {@code v} {@link #encodeTask} copies up front (large byte arrays are kept by reference). */
+    private static int copiedLength(Object v) {
+        return v instanceof byte[] b && b.length < PoolWire.Out.REFERENCE_AT ? b.length : 0;
     }
 
     private void checkRunning() {
@@ -957,9 +973,9 @@ public final class Pool implements AutoCloseable {
             w.tasks.sendBytes(PoolWire.registry(generation, codec.registeredNames()));
             w.generation = generation;
         }
-        int size = BATCH_HEADER;
-        for (PoolTask t : batch) {
-            Fn f = t.fn;
+        PoolWire.Out[] messages = new PoolWire.Out[batch.size()];
+        for (int i = 0; i < messages.length; i++) {
+            Fn f = batch.get(i).fn;
             if (w.defined.remove(f.id) == null) {
                 if (w.defined.size() >= WORKER_FUNCTIONS) {
                     Iterator<Long> oldest = w.defined.keySet().iterator();
@@ -970,23 +986,59 @@ public final class Pool implements AutoCloseable {
                 w.tasks.sendBytes(PoolWire.define(f.id, f.bytes));
             }
             w.defined.put(f.id, Boolean.TRUE);
-            size += t.length - BATCH_HEADER;
+            messages[i] = batch.get(i).message;
         }
-        if (batch.size() == 1) {
-            w.tasks.sendBytes(batch.get(0).message, 0, batch.get(0).length); // already a batch of one
+        // one BATCH message per run of tasks that a worker can receive at once (each task can)
+        int first = 0;
+        long size = BATCH_HEADER;
+        for (int i = 0; i < messages.length; i++) {
+            long more = messages[i].length() - BATCH_HEADER;
+            if (i > first && size + more > MAX_TASK_BYTES) {
+                sendBatch(w, messages, first, i, size);
+                first = i;
+                size = BATCH_HEADER;
+            }
+            size += more;
+        }
+        sendBatch(w, messages, first, messages.length, size);
+    }
+
+    /** Sends tasks {@code from} to {@code to} (exclusive) of {@code messages} as one BATCH message of {@code size} bytes. */
+    private static void sendBatch(Worker w, PoolWire.Out[] messages, int from, int to, long size)
+            throws IOException, InterruptedException {
+        boolean gathered = false;
+        for (int i = from; i < to; i++) {
+            gathered |= messages[i].gathered();
+        }
+        if (to - from == 1 && !gathered) {
+            w.tasks.sendBytes(messages[from].buffer(), 0, messages[from].size()); // already a batch of one
+            return;
+        }
+        if (gathered) {
+            // large arguments go from the caller's arrays straight into the pipe, not copied here first
+            org.multiprocessing4j.internal.ipc.Gather g = new org.multiprocessing4j.internal.ipc.Gather();
+            int skip = 0;
+            if (to - from > 1) {
+                g.add(new PoolWire.Out(BATCH_HEADER).writeByte(PoolWire.BATCH).writeInt(to - from).bytes(), 0, BATCH_HEADER);
+                skip = BATCH_HEADER;
+            }
+            for (int i = from; i < to; i++) {
+                messages[i].addTo(g, skip);
+            }
+            w.tasks.sendGathered(g);
             return;
         }
         PoolWire.Out out = w.batchBuffer;
         out.reset();
         if (out.buf.length < size) {
-            out = new PoolWire.Out(size);
+            out = new PoolWire.Out((int) size);
             if (size <= BATCH_BUFFER_KEPT) {
                 w.batchBuffer = out;
             }
         }
-        out.writeByte(PoolWire.BATCH).writeInt(batch.size());
-        for (PoolTask t : batch) {
-            out.write(t.message, BATCH_HEADER, t.length - BATCH_HEADER);
+        out.writeByte(PoolWire.BATCH).writeInt(to - from);
+        for (int i = from; i < to; i++) {
+            out.write(messages[i].buffer(), BATCH_HEADER, messages[i].size() - BATCH_HEADER);
         }
         w.tasks.sendBytes(out.buffer(), 0, out.size());
     }
@@ -1447,12 +1499,11 @@ public final class Pool implements AutoCloseable {
         final int index;
         final int items;
         /**
-         * The task's bytes ({@link PoolWire}), a batch of one: the first {@link #length} bytes of
-         * this array; null once the task is final (a big chunk is not kept until its whole map
+         * The task's message ({@link PoolWire}), a batch of one, with its large byte arrays kept
+         * by reference; null once the task is final (a big chunk is not kept until its whole map
          * ends). Written by the thread that makes the task final, read by feeders before.
          */
-        volatile byte[] message;
-        final int length;
+        volatile PoolWire.Out message;
         /** Runs so far (for retries). Touched by one thread at a time: the one handling its outcome. */
         int attempts;
         /** Guarded by the pool's lock. */
@@ -1465,8 +1516,7 @@ public final class Pool implements AutoCloseable {
             this.fn = job.fn;
             this.index = index;
             this.items = items;
-            this.message = message.buffer();
-            this.length = message.size();
+            this.message = message;
         }
     }
 

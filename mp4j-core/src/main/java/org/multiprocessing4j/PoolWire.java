@@ -85,13 +85,73 @@ final class PoolWire {
 
     private PoolWire() {}
 
-    /** A growable message buffer; not thread-safe. */
+    /**
+     * A growable message buffer; not thread-safe. One made {@link #byReference()} keeps the
+     * {@code byte[]} values of {@link #REFERENCE_AT} bytes and more by reference instead of
+     * copying them: the message is then the buffer's bytes with those arrays spliced in at the
+     * positions they were written ({@link #addTo}), sent without ever being one array.
+     */
     static final class Out {
+        /** The size from which a by-reference buffer keeps a byte array by reference. */
+        static final int REFERENCE_AT = 64 * 1024;
         byte[] buf;
         int size;
+        private boolean byReference;
+        // the arrays kept by reference, each spliced in before buf[refAt[i]]
+        private byte[][] refs;
+        private int[] refAt;
+        private int refCount;
+        private long refBytes;
 
         Out(int capacity) {
             buf = new byte[Math.max(16, capacity)];
+        }
+
+        /** Large byte arrays are kept by reference from now on (they must not change until sent). */
+        Out byReference() {
+            byReference = true;
+            return this;
+        }
+
+        /** Writes a byte array as int32 length and its bytes, or a reference to them (see {@link #byReference()}). */
+        Out writeBytes(byte[] b) {
+            writeInt(b.length);
+            if (!byReference || b.length < REFERENCE_AT) {
+                return write(b);
+            }
+            if (refs == null) {
+                refs = new byte[8][];
+                refAt = new int[8];
+            } else if (refCount == refs.length) {
+                refs = Arrays.copyOf(refs, refCount * 2);
+                refAt = Arrays.copyOf(refAt, refCount * 2);
+            }
+            refs[refCount] = b;
+            refAt[refCount] = size;
+            refCount++;
+            refBytes += b.length;
+            return this;
+        }
+
+        /** The message's length, arrays kept by reference included. */
+        long length() {
+            return size + refBytes;
+        }
+
+        /** Whether the message holds arrays by reference (then only {@link #addTo} gives all of it). */
+        boolean gathered() {
+            return refCount > 0;
+        }
+
+        /** Appends the message's pieces from its byte {@code from} (within the buffer's bytes before the first reference) to {@code g}. */
+        void addTo(org.multiprocessing4j.internal.ipc.Gather g, int from) {
+            int pos = from;
+            for (int i = 0; i < refCount; i++) {
+                g.add(buf, pos, refAt[i] - pos);
+                g.add(refs[i], 0, refs[i].length);
+                pos = refAt[i];
+            }
+            g.add(buf, pos, size - pos);
         }
 
         void reset() {
@@ -107,6 +167,9 @@ final class PoolWire {
         }
 
         byte[] bytes() {
+            if (refCount > 0) {
+                throw new IllegalStateException("a message with arrays kept by reference is sent gathered");
+            }
             return Arrays.copyOf(buf, size);
         }
 
@@ -289,7 +352,7 @@ final class PoolWire {
             case String s -> out.writeByte(1).writeText(s);
             case Double d -> out.writeByte(4).writeLong(Double.doubleToRawLongBits(d));
             case Boolean b -> out.writeByte(5).writeByte(b ? 1 : 0);
-            case byte[] b -> out.writeByte(6).writeInt(b.length).write(b);
+            case byte[] b -> out.writeByte(6).writeBytes(b);
             default -> {
                 ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
                 try {

@@ -152,6 +152,42 @@ abstract class PoolContract {
         }
     }
 
+    @Test
+    void largeByteArraysArriveIntactBesideSmallValues() throws Exception {
+        try (Pool pool = pool(2)) {
+            java.util.Random random = new java.util.Random(42);
+            List<byte[]> payloads = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                // both sides of the size from which the pool sends an array from the caller's memory
+                byte[] p = new byte[i % 3 == 0 ? 100 + i : PoolWire.Out.REFERENCE_AT + i * 4099];
+                random.nextBytes(p);
+                payloads.add(p);
+            }
+            List<Long> expected = payloads.stream().map(PoolContract::checksum).toList();
+            assertEquals(expected, pool.map(PoolContract::checksum, payloads)); // chunks of 3 mixing both kinds
+            assertEquals(expected, pool.map(PoolContract::checksum, payloads, 1)); // batches of several tasks
+            assertEquals(expected, pool.map(PoolContract::checksum, payloads, 24)); // one task
+            byte[] big = payloads.get(1);
+            assertEquals(checksum(big) + 7, pool.apply(PoolContract::checksumPlus, big, 7)); // an array between other arguments
+            assertEquals(checksum(big) + 8, pool.applyAsync(PoolContract::checksumPlus, big, 8).get(WAIT));
+            closeAndJoin(pool);
+        }
+    }
+
+    static long checksum(byte[] b) {
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b);
+        return crc.getValue() ^ ((long) b.length << 32);
+    }
+
+    static long checksumPlus(byte[] b, Integer k) {
+        return checksum(b) + k;
+    }
+
+    static int length(byte[] b) {
+        return b.length;
+    }
+
     static long slowPid(Integer i) throws InterruptedException {
         Thread.sleep(50); // long enough that one worker cannot take every task
         return Multiprocessing.currentProcess().pid();
@@ -275,6 +311,14 @@ abstract class PoolContract {
             assertThrows(IllegalArgumentException.class, () -> pool.map(PoolContract::square, List.of(1), 0));
             assertThrows(IllegalArgumentException.class, () -> pool.imap(PoolContract::square, List.of(1), 0));
             assertThrows(NullPointerException.class, () -> pool.map(PoolContract::square, null));
+            if (Runtime.getRuntime().maxMemory() > 3L << 30) {
+                // a chunk a worker could not receive in one array (over 2 GiB) is refused at the call
+                byte[] big = new byte[800 << 20];
+                IllegalArgumentException tooBig = assertThrows(IllegalArgumentException.class,
+                        () -> pool.map(PoolContract::length, List.of(big, big, big), 3));
+                assertTrue(tooBig.getMessage().contains("chunksize"), tooBig.getMessage());
+                assertEquals(List.of(800 << 20, 800 << 20, 800 << 20), pool.map(PoolContract::length, List.of(big, big, big), 1));
+            }
             // a result that cannot cross fails its task, the pool goes on
             ExecutionException r = assertThrows(ExecutionException.class, () -> pool.apply(PoolContract::unsendable, 1));
             SerializationException se = assertInstanceOf(SerializationException.class, r.getCause());

@@ -142,12 +142,21 @@ public final class PipeEnd {
         write(b, off, len, Ring.RAW);
     }
 
+    /** Sends the pieces of {@code g} as one raw message, as {@link #sendBytes} would their concatenation. */
+    public void sendGathered(Gather g) throws IOException, InterruptedException {
+        write(g, g.length(), Ring.RAW);
+    }
+
     private void write(byte[] b, int off, int len, int flags) throws IOException, InterruptedException {
+        write(Wire.source(b, off), len, flags);
+    }
+
+    private void write(Ring.Source src, long len, int flags) throws IOException, InterruptedException {
         if (peer.noneLive()) {
             throw brokenPipe();
         }
         try {
-            out.put(Wire.source(b, off), len, flags, Long.MAX_VALUE, true, peerGone);
+            out.put(src, len, flags, Long.MAX_VALUE, true, peerGone);
         } catch (Ring.PeerGone e) {
             throw brokenPipe();
         }
