@@ -117,8 +117,13 @@ public final class Context implements AutoCloseable {
     }
 
     static Pipe newPipe(boolean duplex, Codec codec) {
+        return newPipe(duplex, codec, org.multiprocessing4j.internal.ipc.PipeEnd.CAPACITY);
+    }
+
+    /** A pipe whose rings hold {@code ringCapacity} bytes each (a power of two; the pool's task pipes are larger). */
+    static Pipe newPipe(boolean duplex, Codec codec, long ringCapacity) {
         org.multiprocessing4j.internal.ipc.PipeEnd[] ends =
-                org.multiprocessing4j.internal.ipc.PipeEnd.create(SharedRef.PIPE, duplex, codec);
+                org.multiprocessing4j.internal.ipc.PipeEnd.create(SharedRef.PIPE, duplex, codec, ringCapacity);
         return new Pipe(new Connection(ends[0]), new Connection(ends[1]));
     }
 

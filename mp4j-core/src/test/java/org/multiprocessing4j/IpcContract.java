@@ -261,6 +261,26 @@ abstract class IpcContract {
     }
 
     @Test
+    void aPipeWithAnotherRingSizeWorksBothWaysInTheChild() throws Exception {
+        // the child learns the ring size from the segment (the pool's task pipes are larger than the default)
+        for (long capacity : new long[] {16 << 10, 4 << 20}) {
+            Pipe pipe = Context.newPipe(true, ctx.codec(), capacity);
+            byte[] big = new byte[(1 << 20) + 13];
+            new java.util.Random(capacity).nextBytes(big);
+            Process p = started(ctx.process(IpcContract::bigEcho, pipe.conn2()));
+            pipe.conn1().sendBytes(big);
+            assertArrayEquals(big, pipe.conn1().recvBytes());
+            assertEquals(crc(big), pipe.conn1().recv());
+            pipe.conn1().sendBytes(new byte[3]);
+            assertEquals(3, pipe.conn1().recvBytes().length);
+            pipe.conn1().send("x");
+            assertEquals(1, pipe.conn1().recv());
+            joined(p);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Context.newPipe(true, ctx.codec(), 3 << 20));
+    }
+
+    @Test
     void tooSmallBufferLeavesTheMessageReadable() throws Exception {
         Pipe pipe = ctx.pipe();
         byte[] m = "0123456789".getBytes();

@@ -24,8 +24,9 @@ import org.multiprocessing4j.internal.shm.Segments;
  *  4224  duplex int                     written by the creator
  *  8128  ring A data (page-aligned in memory), then ring B data
  * </pre>
- * The rings are fixed ({@link #CAPACITY}, resident once touched); longer messages stream through
- * them in chunks.
+ * The two rings have the same fixed capacity, chosen by the creator ({@link #CAPACITY} unless
+ * told otherwise) and kept in ring A's control block; their pages are resident once touched.
+ * Longer messages stream through them in chunks.
  */
 public final class PipeEnd {
     /** Capacity of each direction's ring: 1 MiB ({@code -Dmp4j.pipe.capacity} overrides; a power of two). */
@@ -55,7 +56,7 @@ public final class PipeEnd {
         MemorySegment m = s.payload();
         this.duplex = m.get(JAVA_INT, DUPLEX) != 0;
         Ring a = Ring.attach(s, RING_A, DATA_A);
-        Ring b = duplex ? Ring.attach(s, RING_B, DATA_A + CAPACITY) : null;
+        Ring b = duplex ? Ring.attach(s, RING_B, DATA_A + a.capacity()) : null;
         if (duplex) {
             this.out = end == 0 ? a : b;
             this.in = end == 0 ? b : a;
@@ -80,13 +81,21 @@ public final class PipeEnd {
     /** A message as received (may be null). */
     private record Decoded(Object value) {}
 
-    /** Creates a pipe; returns its two ends, both held by this process. */
+    /** Creates a pipe with rings of {@link #CAPACITY}; returns its two ends, both held by this process. */
     public static PipeEnd[] create(int kind, boolean duplex, Codec codec) {
-        Segment s = Segments.create(kind, DATA_A + (duplex ? 2 : 1) * CAPACITY);
+        return create(kind, duplex, codec, CAPACITY);
+    }
+
+    /** Creates a pipe whose rings hold {@code capacity} bytes each (a power of two, at least 8 KiB). */
+    public static PipeEnd[] create(int kind, boolean duplex, Codec codec, long capacity) {
+        if (Long.bitCount(capacity) != 1 || capacity < 8192) {
+            throw new IllegalArgumentException("a pipe's ring capacity must be a power of two of at least 8192, not " + capacity);
+        }
+        Segment s = Segments.create(kind, DATA_A + (duplex ? 2 : 1) * capacity);
         s.payload().set(JAVA_INT, DUPLEX, duplex ? 1 : 0);
-        Ring.create(s, RING_A, DATA_A, CAPACITY, 0, 0);
+        Ring.create(s, RING_A, DATA_A, capacity, 0, 0);
         if (duplex) {
-            Ring.create(s, RING_B, DATA_A + CAPACITY, CAPACITY, 0, 0);
+            Ring.create(s, RING_B, DATA_A + capacity, capacity, 0, 0);
         }
         Segments.retain(s); // one user per end object
         return new PipeEnd[] {new PipeEnd(s, 0, codec, 0), new PipeEnd(s, 1, codec, 0)};

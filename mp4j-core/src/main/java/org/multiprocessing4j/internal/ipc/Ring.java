@@ -243,6 +243,11 @@ public final class Ring {
         return new Ring(s, base, dataOffset);
     }
 
+    /** The data area's size in bytes. */
+    public long capacity() {
+        return capacity;
+    }
+
     /** The largest record payload; longer messages are chunked. */
     public int maxChunk() {
         return maxChunk;
