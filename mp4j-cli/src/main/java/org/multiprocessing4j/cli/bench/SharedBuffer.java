@@ -77,17 +77,45 @@ final class SharedBuffer implements Workload {
                         MemorySegment.copy(sources[r & 1], 0, mem, JAVA_DOUBLE, 0, n);
                     }
                 } else if (target != null) {
-                    for (int i = 0; i < n; i++) {
-                        target.setDouble(i, i + off);
-                    }
+                    fill(target, n, off);
                 } else {
-                    for (int i = 0; i < n; i++) {
-                        mem.setAtIndex(JAVA_DOUBLE, i, i + off);
-                    }
+                    fill(mem, n, off);
                 }
                 group.done.release();
             }
         }
+    }
+
+    // The element loops are methods of their own: a loop inside a long method that runs it a few
+    // times is compiled on stack (OSR) without its exit, traps when it ends and runs interpreted
+    // again, sample after sample (seen with -Xlog:deoptimization: "unstable_if" at the loop test).
+
+    static void fill(Array a, int n, double off) {
+        for (int i = 0; i < n; i++) {
+            a.setDouble(i, i + off);
+        }
+    }
+
+    static void fill(MemorySegment m, int n, double off) {
+        for (int i = 0; i < n; i++) {
+            m.setAtIndex(JAVA_DOUBLE, i, i + off);
+        }
+    }
+
+    static double sum(Array a, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += a.getDouble(i);
+        }
+        return s;
+    }
+
+    static double sum(MemorySegment m, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += m.getAtIndex(JAVA_DOUBLE, i);
+        }
+        return s;
     }
 
     @Override
@@ -135,18 +163,8 @@ final class SharedBuffer implements Workload {
                             total += d;
                         }
                     } else {
-                        double s = 0;
-                        if (target != null) {
-                            for (int i = 0; i < n; i++) {
-                                s += target.getDouble(i);
-                            }
-                        } else {
-                            for (int i = 0; i < n; i++) {
-                                s += mem.getAtIndex(JAVA_DOUBLE, i);
-                            }
-                        }
+                        total = target != null ? sum(target, n) : sum(mem, n);
                         t1 = System.nanoTime();
-                        total = s;
                     }
                     SyncWorkloads.check(total == baseSum + off * n,
                             name() + " " + access + ": sum " + total + ", expected " + (baseSum + off * n));
