@@ -446,7 +446,7 @@ public final class Pool implements AutoCloseable {
         Objects.requireNonNull(fn, "fn");
         Fn f = function(fn);
         int size = chunksize > 0 ? chunksize : defaultChunksize(calls.size());
-        MapJob<R> job = new MapJob<>(f, calls.size(), callback, errorCallback, progress);
+        MapJob<R> job = new MapJob<>(f, calls.size(), size, callback, errorCallback, progress);
         List<PoolTask> tasks = new ArrayList<>((calls.size() + size - 1) / size);
         for (int start = 0; start < calls.size(); start += size) {
             int end = Math.min(calls.size(), start + size);
@@ -1121,19 +1121,22 @@ public final class Pool implements AutoCloseable {
             t.fn.observe(runNanos, t.items);
             if (kind == PoolWire.OK) {
                 int n = in.readInt();
-                Object[] direct = t.job.resultArray(); // a map's values go straight to their place
-                Object[] values = direct != null ? direct : new Object[n];
-                int at = direct != null ? t.index : 0;
+                Object[] values = null;
                 Throwable failure = null;
-                for (int i = 0; i < n; i++) {
-                    try {
-                        values[at + i] = PoolWire.readValue(in, codec);
-                    } catch (SerializationException e) {
-                        failure = failure == null ? e : failure;
+                if (t.job instanceof MapJob<?> map) {
+                    failure = map.values.read(t.index, n, in, codec); // straight to their place in the result
+                } else {
+                    values = new Object[n];
+                    for (int i = 0; i < n; i++) {
+                        try {
+                            values[i] = PoolWire.readValue(in, codec);
+                        } catch (SerializationException e) {
+                            failure = failure == null ? e : failure;
+                        }
                     }
                 }
                 if (failure == null) {
-                    finish(t, direct != null ? null : values, null);
+                    finish(t, values, null);
                 } else {
                     finishOrRetry(t, failure);
                 }
@@ -1535,12 +1538,7 @@ public final class Pool implements AutoCloseable {
             this.fn = fn;
         }
 
-        /** Where the values of this job's tasks are decoded to (at the task's index), or null for a fresh array each. */
-        Object[] resultArray() {
-            return null;
-        }
-
-        /** Task {@code t} returned: {@code values}, or null when they were decoded into {@link #resultArray()}. */
+        /** Task {@code t} returned: {@code values}, or null for a map's, which went straight into its {@link MapResult}. */
         abstract void succeeded(PoolTask t, Object[] values);
 
         abstract void failed(PoolTask t, Throwable failure);
@@ -1574,7 +1572,7 @@ public final class Pool implements AutoCloseable {
     private final class MapJob<R> extends Job {
         final CompletableFuture<List<R>> future = new CompletableFuture<>();
         final AsyncResult<List<R>> result = new AsyncResult<>(future, this::cancel);
-        final Object[] values;
+        final MapResult values;
         final Consumer<? super List<R>> callback;
         final Consumer<? super Throwable> errorCallback;
         final AtomicInteger remaining = new AtomicInteger();
@@ -1582,9 +1580,10 @@ public final class Pool implements AutoCloseable {
         volatile List<PoolTask> tasks = List.of();
         private boolean done;
 
-        MapJob(Fn fn, int n, Consumer<? super List<R>> callback, Consumer<? super Throwable> errorCallback, Progress progress) {
+        MapJob(Fn fn, int n, int chunksize, Consumer<? super List<R>> callback, Consumer<? super Throwable> errorCallback,
+                Progress progress) {
             super(fn);
-            this.values = new Object[n];
+            this.values = new MapResult(n, chunksize);
             this.progress = progress;
             this.callback = progress == null ? callback : list -> {
                 progress.update(n, n);
@@ -1603,20 +1602,12 @@ public final class Pool implements AutoCloseable {
         }
 
         @Override
-        Object[] resultArray() {
-            return values;
-        }
-
-        @Override
         void succeeded(PoolTask t, Object[] chunk) {
-            if (chunk != null) {
-                System.arraycopy(chunk, 0, values, t.index, chunk.length);
-            }
-            int left = remaining.addAndGet(-t.items);
+            int left = remaining.addAndGet(-t.items); // orders the values' writes before the result is handed out
             if (left == 0) {
                 finish();
             } else if (progress != null) {
-                int total = values.length;
+                int total = values.size();
                 callbacks().execute(() -> {
                     int now = total - remaining.get();
                     if (now < total) { // the last update is the result's callback
@@ -1634,7 +1625,7 @@ public final class Pool implements AutoCloseable {
                 }
                 done = true;
             }
-            completeWithCallback(future, (List<R>) Collections.unmodifiableList(Arrays.asList(values)), null, callback, errorCallback);
+            completeWithCallback(future, (List<R>) (List<?>) values, null, callback, errorCallback);
         }
 
         @Override

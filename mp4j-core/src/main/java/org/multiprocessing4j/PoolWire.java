@@ -249,6 +249,12 @@ final class PoolWire {
             return buf[pos++];
         }
 
+        /** The next byte, left to be read. */
+        byte peekByte() throws IOException {
+            need(1);
+            return buf[pos];
+        }
+
         int readInt() throws IOException {
             need(4);
             int v = (int) INT.get(buf, pos);

@@ -167,6 +167,10 @@ abstract class PoolContract {
             assertEquals(expected, pool.map(PoolContract::checksum, payloads)); // chunks of 3 mixing both kinds
             assertEquals(expected, pool.map(PoolContract::checksum, payloads, 1)); // batches of several tasks
             assertEquals(expected, pool.map(PoolContract::checksum, payloads, 24)); // one task
+            // results of every kind in one map, some chunks all of one kind (kept unboxed), some mixed
+            List<Object> mixed = java.util.Arrays.asList(1L, 2L, 3, 4, 5.5, 6.5, 7L, null, "nine", 10, 11.0, -12L, 13);
+            assertEquals(mixed, pool.map(PoolContract::identity, mixed, 2));
+            assertEquals(mixed, pool.map(PoolContract::identity, mixed));
             byte[] big = payloads.get(1);
             assertEquals(checksum(big) + 7, pool.apply(PoolContract::checksumPlus, big, 7)); // an array between other arguments
             assertEquals(checksum(big) + 8, pool.applyAsync(PoolContract::checksumPlus, big, 8).get(WAIT));
