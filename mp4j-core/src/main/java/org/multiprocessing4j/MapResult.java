@@ -8,7 +8,8 @@ import org.multiprocessing4j.internal.codec.Codec;
 
 /**
  * The values of a {@link Pool#map} (and {@code starmap}, {@code mapAsync}) as the unmodifiable
- * list it returns: one part per task, in order. A part whose values are all {@code Long}, all
+ * list it returns: one part per task, in order; also one task's values alone (an imap chunk, an
+ * apply's one value), as a list of one part. A part whose values are all {@code Long}, all
  * {@code Integer} or all {@code Double} is kept as a {@code long[]} and boxed when read; any
  * other part as an {@code Object[]}.
  *

@@ -1121,19 +1121,14 @@ public final class Pool implements AutoCloseable {
             t.fn.observe(runNanos, t.items);
             if (kind == PoolWire.OK) {
                 int n = in.readInt();
-                Object[] values = null;
-                Throwable failure = null;
+                List<?> values = null;
+                Throwable failure;
                 if (t.job instanceof MapJob<?> map) {
                     failure = map.values.read(t.index, n, in, codec); // straight to their place in the result
                 } else {
-                    values = new Object[n];
-                    for (int i = 0; i < n; i++) {
-                        try {
-                            values[i] = PoolWire.readValue(in, codec);
-                        } catch (SerializationException e) {
-                            failure = failure == null ? e : failure;
-                        }
-                    }
+                    MapResult part = new MapResult(n, Math.max(n, 1)); // an imap chunk's numbers stay unboxed too
+                    failure = part.read(0, n, in, codec);
+                    values = part;
                 }
                 if (failure == null) {
                     finish(t, values, null);
@@ -1201,7 +1196,7 @@ public final class Pool implements AutoCloseable {
     }
 
     /** A task's final outcome: its job is told, the pool counts it done. */
-    private void finish(PoolTask t, Object[] values, Throwable failure) {
+    private void finish(PoolTask t, List<?> values, Throwable failure) {
         t.message = null; // final: it is never sent again
         if (!t.cancelled) {
             if (failure == null) {
@@ -1539,7 +1534,7 @@ public final class Pool implements AutoCloseable {
         }
 
         /** Task {@code t} returned: {@code values}, or null for a map's, which went straight into its {@link MapResult}. */
-        abstract void succeeded(PoolTask t, Object[] values);
+        abstract void succeeded(PoolTask t, List<?> values);
 
         abstract void failed(PoolTask t, Throwable failure);
     }
@@ -1559,8 +1554,8 @@ public final class Pool implements AutoCloseable {
 
         @Override
         @SuppressWarnings("unchecked")
-        void succeeded(PoolTask t, Object[] values) {
-            completeWithCallback(future, (R) values[0], null, callback, errorCallback);
+        void succeeded(PoolTask t, List<?> values) {
+            completeWithCallback(future, (R) values.get(0), null, callback, errorCallback);
         }
 
         @Override
@@ -1602,7 +1597,7 @@ public final class Pool implements AutoCloseable {
         }
 
         @Override
-        void succeeded(PoolTask t, Object[] chunk) {
+        void succeeded(PoolTask t, List<?> chunk) {
             int left = remaining.addAndGet(-t.items); // orders the values' writes before the result is handed out
             if (left == 0) {
                 finish();
@@ -1657,7 +1652,7 @@ public final class Pool implements AutoCloseable {
         }
 
         @Override
-        void succeeded(PoolTask t, Object[] values) {
+        void succeeded(PoolTask t, List<?> values) {
             results.succeeded(chunk, values);
         }
 

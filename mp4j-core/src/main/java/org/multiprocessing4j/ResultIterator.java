@@ -40,7 +40,7 @@ public final class ResultIterator<R> implements Iterator<R>, Iterable<R> {
     private final ArrayDeque<Object> inOrder = new ArrayDeque<>();
     private final Map<Integer, Pool.PoolTask> inFlight = new HashMap<>();
     /** The values of the chunk being consumed. */
-    private Object[] current;
+    private List<?> current;
     private int currentPos;
     private int nextChunk;
     private int consumedChunks;
@@ -80,7 +80,7 @@ public final class ResultIterator<R> implements Iterator<R>, Iterable<R> {
         }
     }
 
-    void succeeded(int chunk, Object[] values) {
+    void succeeded(int chunk, List<?> values) {
         put(chunk, values);
     }
 
@@ -169,7 +169,7 @@ public final class ResultIterator<R> implements Iterator<R>, Iterable<R> {
 
     @SuppressWarnings("unchecked")
     private R take() {
-        return (R) current[currentPos++];
+        return (R) current.get(currentPos++);
     }
 
     /**
@@ -177,7 +177,7 @@ public final class ResultIterator<R> implements Iterator<R>, Iterable<R> {
      * A failed chunk is thrown here.
      */
     private boolean advance(long deadline) throws TimeoutException {
-        if (current != null && currentPos < current.length) {
+        if (current != null && currentPos < current.size()) {
             return true;
         }
         lock.lock();
@@ -200,9 +200,9 @@ public final class ResultIterator<R> implements Iterator<R>, Iterable<R> {
                         current = null;
                         throw new CompletionException(f.error());
                     }
-                    current = (Object[]) outcome;
+                    current = (List<?>) outcome;
                     currentPos = 0;
-                    if (current.length > 0) {
+                    if (!current.isEmpty()) {
                         return true;
                     }
                     continue;
