@@ -33,8 +33,6 @@ final class ChildPipes implements AutoCloseable {
     static final int STDOUT = 1;
     static final int STDERR = 2;
     private static final Cleaner CLEANER = Cleaner.create();
-    private static final short POLLIN = 0x1;
-    private static final int EINTR = 4;
     /** Longest one {@code poll} lasts: how late a collecting thread may see its interrupt. */
     private static final int SLICE_MS = 20;
     /** The first read's size: most children say little. */
@@ -133,10 +131,10 @@ final class ChildPipes implements AutoCloseable {
                     return false;
                 }
                 pollFds.set(JAVA_INT, 0, out); // poll skips negative descriptors
-                pollFds.set(JAVA_SHORT, 4, POLLIN);
+                pollFds.set(JAVA_SHORT, 4, SpawnedProcess.Native.POLLIN);
                 pollFds.set(JAVA_SHORT, 6, (short) 0);
                 pollFds.set(JAVA_INT, 8, err);
-                pollFds.set(JAVA_SHORT, 12, POLLIN);
+                pollFds.set(JAVA_SHORT, 12, SpawnedProcess.Native.POLLIN);
                 pollFds.set(JAVA_SHORT, 14, (short) 0);
                 int slice = (int) Math.min(SLICE_MS, (left + 999_999) / 1_000_000);
                 int ready = (int) SpawnedProcess.Native.POLL.invokeExact(pollFds, 2L, slice);
@@ -161,7 +159,7 @@ final class ChildPipes implements AutoCloseable {
                             buffer = arena.allocate(CHUNK);
                             chunk = new byte[CHUNK];
                         }
-                    } else if (n == 0 || (int) SpawnedProcess.Native.ERRNO.get(state, 0L) != EINTR) {
+                    } else if (n == 0 || (int) SpawnedProcess.Native.ERRNO.get(state, 0L) != SpawnedProcess.Native.EINTR) {
                         closeFd(fds.take(which));
                     }
                 }

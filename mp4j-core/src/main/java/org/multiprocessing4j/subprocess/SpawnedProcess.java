@@ -62,12 +62,10 @@ final class SpawnedProcess extends Process {
     private static final int O_APPEND = 0x400;
     private static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     private static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-    private static final int EINTR = 4;
     private static final int ECHILD = 10;
     private static final int WNOHANG = 1;
     private static final int SIGPIPE = 13;
     private static final int SIGXFSZ = 25;
-    private static final short POLLIN = 1;
     /** Longest a waiting thread sits in one {@code poll}: how late it may see its interrupt. */
     private static final int WAIT_SLICE_MS = 20;
 
@@ -90,6 +88,10 @@ final class SpawnedProcess extends Process {
 
     /** Holder: linked on first use; {@link ChildPipes} uses it too. */
     static final class Native {
+        /** {@code poll}'s readable event. */
+        static final short POLLIN = 0x1;
+        /** {@code errno} of a call interrupted by a signal. */
+        static final int EINTR = 4;
         static final Linker LINKER = Linker.nativeLinker();
         static final SymbolLookup LIBC = LINKER.defaultLookup();
         static final MemoryLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -360,7 +362,7 @@ final class SpawnedProcess extends Process {
                     closePidfdWhenUnused();
                     return;
                 }
-                if (r < 0 && (int) Native.ERRNO.get(state, 0L) == EINTR) {
+                if (r < 0 && (int) Native.ERRNO.get(state, 0L) == Native.EINTR) {
                     continue;
                 }
                 if (r < 0 && (int) Native.ERRNO.get(state, 0L) == ECHILD) {
@@ -436,7 +438,7 @@ final class SpawnedProcess extends Process {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment pollFd = arena.allocate(8, 4); // struct pollfd { int fd; short events; short revents; }
             pollFd.set(JAVA_INT, 0, fd);
-            pollFd.set(JAVA_SHORT, 4, POLLIN);
+            pollFd.set(JAVA_SHORT, 4, Native.POLLIN);
             while (!status.isDone()) {
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
