@@ -1125,6 +1125,13 @@ public final class Pool implements AutoCloseable {
                 Throwable failure;
                 if (t.job instanceof MapJob<?> map) {
                     failure = map.values.read(t.index, n, in, codec); // straight to their place in the result
+                } else if (n == 1) { // an apply, or an imap chunk of one
+                    try {
+                        values = Collections.singletonList(PoolWire.readValue(in, codec));
+                        failure = null;
+                    } catch (SerializationException e) {
+                        failure = e;
+                    }
                 } else {
                     MapResult part = new MapResult(n, Math.max(n, 1)); // an imap chunk's numbers stay unboxed too
                     failure = part.read(0, n, in, codec);
