@@ -328,13 +328,11 @@ final class SpawnedProcess extends Process {
         }
     }
 
-
     /**
-     * Waits for the child with {@code waitpid} and records its status: blocking on the pool
-     * thread, without blocking from {@link #isAlive()} and {@link #exitValue()} (whichever gets
-     * the status records it, the other sees {@code ECHILD} and leaves it).
+     * Lets a pool thread wait for the child with a blocking {@code waitpid} (once). Whoever gets
+     * the status records it (this thread, {@link #waitFor()}, {@link #isAlive()},
+     * {@link #exitValue()}); the others see {@code ECHILD} and leave it.
      */
-    /** Lets a pool thread wait for the child (once). */
     void reapInBackground() {
         if (!status.isDone() && reaping.compareAndSet(false, true)) {
             Streams.submit(() -> reap(0));
