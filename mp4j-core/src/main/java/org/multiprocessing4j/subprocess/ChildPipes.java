@@ -92,11 +92,6 @@ final class ChildPipes implements AutoCloseable {
         return "/proc/self/fd/" + fd;
     }
 
-    /** Closes the child's stdin if nobody took it (the child reads its end). */
-    synchronized void closeStdin() {
-        closeFd(fds.take(STDIN));
-    }
-
     /**
      * Reads stdout and stderr (those still held here) until both reach their end, or until
      * {@code deadline} ({@link System#nanoTime()}, {@link Long#MAX_VALUE}: none). Each pipe is

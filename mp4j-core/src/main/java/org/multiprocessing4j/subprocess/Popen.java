@@ -446,11 +446,10 @@ public final class Popen implements AutoCloseable {
     @Override
     public void close() {
         synchronized (this) {
-            if (collecting != null) {
-                collecting.close(); // as CPython closes stdout and stderr on leaving `with`
-            }
             if (process instanceof SpawnedProcess sp) {
-                sp.closeUntakenPipes(); // no stream opened only to be closed
+                // the pipes no stream was made of, those an in-thread communicate reads among them
+                // (as CPython closes stdout and stderr on leaving `with`); no stream opened only to be closed
+                sp.closeUntakenPipes();
             }
             if (pipeIn && feeder == null) {
                 closeQuietly(process.getOutputStream());
