@@ -91,6 +91,40 @@ public final class Segments {
 
     private Segments() {}
 
+    static {
+        loadSegmentImplementations();
+    }
+
+    /**
+     * Loads every {@link MemorySegment} implementation class of the JDK before any code of this
+     * library that reads or writes a segment is compiled. C2 compiles a call on a segment against
+     * the implementations loaded so far (class hierarchy analysis); the first byte-array segment
+     * ({@code MemorySegment.ofArray}, which the pipes and queues use) loads a new one, and the JVM
+     * then throws away every such compiled method. Measured (2026-11-23, {@code
+     * -Xlog:jit+compilation}): a pre-started JVM's warm-up compiled the lock, value, semaphore,
+     * event and array paths, its queue warm-up right after loaded {@code HeapMemorySegmentImpl},
+     * and about 60 compiled methods ({@code Lock.lock}, {@code Value.set}, {@code
+     * Array.setDouble}, {@code Semaphore.release}, ...) were "marked for deoptimization"; a
+     * process started there recompiled them during its first 25,000 lock rounds, which took
+     * 15-100 ms instead of 0.5-0.8 ms. Loading the classes takes microseconds.
+     */
+    private static void loadSegmentImplementations() {
+        MemorySegment.ofArray(new byte[0]);
+        MemorySegment.ofArray(new char[0]);
+        MemorySegment.ofArray(new short[0]);
+        MemorySegment.ofArray(new int[0]);
+        MemorySegment.ofArray(new float[0]);
+        MemorySegment.ofArray(new long[0]);
+        MemorySegment.ofArray(new double[0]);
+        MemorySegment.ofBuffer(java.nio.ByteBuffer.allocateDirect(1));
+        try {
+            // a file mapping's segment (how this class maps segments), loaded without mapping anything
+            Class.forName("jdk.internal.foreign.MappedMemorySegmentImpl", false, null);
+        } catch (ClassNotFoundException e) {
+            // another JDK's implementation: nothing to load ahead
+        }
+    }
+
     /** A fresh segment with a random name, payload zeroed, used once by the caller. */
     public static Segment create(int kind, long payloadSize) {
         return create(null, kind, payloadSize);
