@@ -359,7 +359,7 @@ public final class Ring {
     /** Waits until {@code head >= minHead}; false when the deadline passed. */
     private boolean awaitRoom(long minHead, long deadline, boolean interruptible, BooleanSupplier readersGone)
             throws InterruptedException, PeerGone {
-        if (!await(HEAD, headAddress, PRODUCER_SLEEPERS, h -> h >= minHead, deadline, interruptible, readersGone)) {
+        if (!await(HEAD, headAddress, PRODUCER_SLEEPERS, ROOM, minHead, deadline, interruptible, readersGone)) {
             return false;
         }
         cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
@@ -371,7 +371,7 @@ public final class Ring {
             throws InterruptedException, PeerGone {
         // head is read before takeSeq (await reads it first), and takeSeq is stored before head (see
         // commitTake): a producer that sleeps on an old head sees the consumer's later store of it
-        return belowLimit() || await(HEAD, headAddress, PRODUCER_SLEEPERS, h -> belowLimit(), deadline, interruptible, readersGone);
+        return belowLimit() || await(HEAD, headAddress, PRODUCER_SLEEPERS, BELOW_LIMIT, 0, deadline, interruptible, readersGone);
     }
 
     /**
@@ -389,19 +389,38 @@ public final class Ring {
         return put - cachedTaken < maxMessages;
     }
 
-    /** A condition on the value of the field a waiter sleeps on. */
-    private interface Met {
-        boolean test(long fieldValue);
+    /*
+     * What a waiter of await() waits for, tested on the value of the field it sleeps on. A code
+     * and a switch rather than a lambda per condition: the one compiled await serves every
+     * condition without a type check. Measured with the lambdas (2026-11-23,
+     * -Xlog:deoptimization in the bench's children): a child whose waits were not those of its
+     * warm-up (a producer waiting for room) failed the compiled call's class check, 359 traps
+     * over 124 children, and recompiled await during its timed work.
+     */
+    /** Data: {@code tail != head}. */
+    private static final int DATA = 0;
+    /** Room: {@code head >= arg}. */
+    private static final int ROOM = 1;
+    /** Fewer than {@code maxMessages} messages in the ring ({@link #belowLimit()}). */
+    private static final int BELOW_LIMIT = 2;
+
+    private boolean met(int condition, long fieldValue, long arg) {
+        return switch (condition) {
+            case DATA -> fieldValue != (long) LONG.getAcquire(mem, base + HEAD);
+            case ROOM -> fieldValue >= arg;
+            default -> belowLimit();
+        };
     }
 
     /**
-     * The waiting loop of both sides: reads {@code field}, returns true once {@code met}; else
+     * The waiting loop of both sides: reads {@code field}, returns true once {@code condition}
+     * ({@link #DATA}, {@link #ROOM} with {@code arg}, {@link #BELOW_LIMIT}) is met; else
      * spins ({@link Waits#spin}), then sleeps on the futex word at {@code wordAddress} (the low
      * half of {@code field}) slice by slice, announced in {@code sleepers}; false when the
      * deadline passed.
      */
-    private boolean await(long field, long wordAddress, long sleepers, Met met, long deadline, boolean interruptible,
-            BooleanSupplier peerGone) throws InterruptedException, PeerGone {
+    private boolean await(long field, long wordAddress, long sleepers, int condition, long arg, long deadline,
+            boolean interruptible, BooleanSupplier peerGone) throws InterruptedException, PeerGone {
         int attempt = 0;
         int sleeps = 0;
         long firstSleep = 0;
@@ -409,7 +428,7 @@ public final class Ring {
         long spinStart = System.nanoTime();
         for (;;) {
             long v = (long) LONG.getVolatile(mem, base + field);
-            if (met.test(v)) {
+            if (met(condition, v, arg)) {
                 return true;
             }
             if (spinStart != 0 && Waits.spin(++attempt, spinStart, budget.nanos())) {
@@ -423,7 +442,7 @@ public final class Ring {
                     sleeps > 1 ? peerGone : null, peerGone)) {
                 return false;
             }
-            if (met.test((long) LONG.getVolatile(mem, base + field))) {
+            if (met(condition, (long) LONG.getVolatile(mem, base + field), arg)) {
                 budget.slept(System.nanoTime() - firstSleep);
                 return true;
             }
@@ -672,8 +691,7 @@ public final class Ring {
     public boolean awaitData(long deadline, boolean interruptible, BooleanSupplier writersGone)
             throws InterruptedException, PeerGone {
         return hasData()
-                || await(TAIL, tailAddress, CONSUMER_SLEEPERS, t -> t != (long) LONG.getAcquire(mem, base + HEAD), deadline,
-                        interruptible, writersGone);
+                || await(TAIL, tailAddress, CONSUMER_SLEEPERS, DATA, 0, deadline, interruptible, writersGone);
     }
 
     /**
