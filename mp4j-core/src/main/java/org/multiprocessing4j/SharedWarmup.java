@@ -29,7 +29,7 @@ import org.multiprocessing4j.internal.shm.Segments;
  * the child's own run (67-170 ms of JIT inside a 100-200 ms run on 2 cores). With 20,000 only the
  * user's loop compiles in the child; the bench's queue_throughput 1P1C median went from 1.6M to
  * 3.4M msgs/s and queue_latency from 3.8 to 1.2 us (2026-11-23, same machine). runIpc then takes
- * 0.53-0.62 s in the background preparation of each pre-started JVM (0.3-0.4 s before).
+ * 0.53-0.62 s a pass (see {@link #PASSES}) in the background preparation of each pre-started JVM.
  */
 final class SharedWarmup {
     private static final int ROUNDS = 20_000;
@@ -41,14 +41,37 @@ final class SharedWarmup {
     private static final int POOL_BATCHES = 20;
     /** Round trips between two threads that compile the blocking paths of pipes and queues. */
     private static final int EXCHANGES = 500;
+    /** The smallest ring a pipe may have: {@link #NARROW_BURST} messages of 1,000 bytes overfill it. */
+    private static final long NARROW_RING = 8192;
+    private static final int NARROW_BURST = 12;
 
     private SharedWarmup() {}
 
+    /**
+     * Passes over the shared-memory, queue/pipe and pool warm-ups ({@code -Dmp4j.warmup.passes},
+     * at least 1). One pass left hot methods short of C2: a method the tiered policy compiles at
+     * tier 2 while C2's queue is long (as it is all through a warm-up) moves on only when it is
+     * called again after the queue has drained, and a method whose C2 code a later phase threw
+     * away (a branch the earlier phases never took) was recompiled at tier 3 and not called enough
+     * afterwards. Measured with {@code -Xlog:jit+compilation} (2026-11-23): after one pass,
+     * {@code Ring.put} and about 80 other methods of the library were at tier 2 in every
+     * pre-started JVM and were compiled by C2 during the child's timed work (43 of 112 bench
+     * children compiled {@code Ring.put}); the second pass, after the compiler is quiet, runs with
+     * complete profiles. The warm-up then takes 1.2-1.3 s of a pre-started JVM's idle time instead
+     * of 0.85-0.95 s.
+     */
+    private static final int PASSES = Math.max(1, Integer.getInteger("mp4j.warmup.passes", 2));
+
     /** Runs the warm-up; {@code managers}: the manager paths too (see {@link #runManager}). */
     static void run(boolean managers) {
-        runSync();
-        runIpc();
-        runPool();
+        for (int pass = 0; pass < PASSES; pass++) {
+            if (pass > 0) {
+                awaitCompilerQuiet();
+            }
+            runSync();
+            runIpc();
+            runPool();
+        }
         if (managers) {
             runManagerOnce();
         }
@@ -285,21 +308,32 @@ final class SharedWarmup {
         Queue<Object> back = new Queue<>(SharedRef.QUEUE, 0, codec);
         SimpleQueue<Object> simple = new SimpleQueue<>(codec);
         Pipe pipe = Context.newPipe(true, codec);
+        Queue<Object> bounded = new Queue<>(SharedRef.QUEUE, 1, codec);
+        Pipe narrow = Context.newPipe(false, codec, NARROW_RING);
         List<String> names = List.of(queue.core.segment().name(), back.core.segment().name(),
-                simple.core.segment().name(), pipe.conn1().segmentName());
+                simple.core.segment().name(), pipe.conn1().segmentName(), bounded.core.segment().name(),
+                narrow.conn1().segmentName());
         byte[] small = new byte[64];
         byte[] kib = new byte[2048];
+        byte[] thousand = new byte[1000];
         try {
             long sum = 0;
             // First the waiting paths (a consumer that waits, a producer that wakes it), so that
             // the profile the compiler works from has both branches of each wait: measured, a
             // warm-up without them left compiled code that was thrown away (unstable_if traps in
-            // hasData and publishTail) at the first real wait in the child.
+            // hasData and publishTail) at the first real wait in the child. Producers wait too:
+            // for a bounded queue's limit and for room in a full ring (8 records of 1,000 bytes
+            // fill NARROW_RING; a quarter of it is the longest unchunked record).
             Thread echo = Thread.ofPlatform().daemon().name("mp4j-warmup-echo").start(() -> {
                 try {
                     for (int i = 0; i < EXCHANGES; i++) {
                         back.put(queue.take());
                         pipe.conn2().send(pipe.conn2().recv());
+                        bounded.take();
+                        bounded.take();
+                        for (int k = 0; k < NARROW_BURST; k++) {
+                            narrow.conn1().recv();
+                        }
                     }
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
@@ -310,6 +344,11 @@ final class SharedWarmup {
                 sum += (Integer) back.take();
                 pipe.conn1().send(i);
                 sum += (Integer) pipe.conn1().recv();
+                bounded.put(i);
+                bounded.put(i); // waits below the limit until the echo has taken the first
+                for (int k = 0; k < NARROW_BURST; k++) {
+                    narrow.conn2().send(thousand); // the last ones wait for room
+                }
             }
             echo.join(60_000);
             // Then the common case until compiled; 2 KiB messages every other round move 5 MiB
@@ -330,10 +369,20 @@ final class SharedWarmup {
                     sum += pipe.conn1().recvBytes().length;
                     queue.offer("s");
                     sum += ((String) queue.poll()).length();
+                    // every other tag of Wire once in a while, so that a child's first null (a
+                    // sentinel), Long, Double or Boolean does not trap in the compiled switches
+                    simple.put(null);
+                    queue.put((long) i);
+                    queue.put((double) i);
+                    queue.put(Boolean.TRUE);
+                    sum += simple.get() == null ? 1 : 0;
+                    sum -= (Long) queue.take();
+                    sum += (long) (double) (Double) queue.take();
+                    sum += (Boolean) queue.take() ? 0 : 1;
                 }
             }
             long expected = 2L * EXCHANGES * (EXCHANGES - 1) / 2 + 3L * IPC_ROUNDS * (IPC_ROUNDS - 1) / 2
-                    + (IPC_ROUNDS + 1) / 2 * 2048L + (IPC_ROUNDS + 7) / 8 * (64 + 1);
+                    + (IPC_ROUNDS + 1) / 2 * 2048L + (IPC_ROUNDS + 7) / 8 * (64 + 1 + 1);
             if (echo.isAlive() || sum != expected) {
                 throw new IllegalStateException("queue/pipe warm-up computed a wrong result");
             }
@@ -344,6 +393,8 @@ final class SharedWarmup {
         } finally {
             pipe.conn1().close();
             pipe.conn2().close();
+            narrow.conn1().close();
+            narrow.conn2().close();
             for (String name : names) {
                 Segments.discard(name);
             }
