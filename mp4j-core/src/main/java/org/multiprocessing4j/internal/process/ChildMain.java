@@ -109,6 +109,9 @@ public final class ChildMain {
                     try {
                         warmUp(loader, (flags & 1) != 0, (flags & 2) != 0);
                     } catch (IOException | RuntimeException | Error e) {
+                        if (org.multiprocessing4j.internal.shm.Segments.exited()) {
+                            return; // the parent has gone: the main thread let go of the segments and halts
+                        }
                         System.err.println("mp4j: a pre-started JVM failed to warm up:");
                         e.printStackTrace();
                         Runtime.getRuntime().halt(1);
