@@ -310,9 +310,12 @@ final class SharedWarmup {
         Pipe pipe = Context.newPipe(true, codec);
         Queue<Object> bounded = new Queue<>(SharedRef.QUEUE, 1, codec);
         Pipe narrow = Context.newPipe(false, codec, NARROW_RING);
+        Queue<Object> raced = new Queue<>(SharedRef.QUEUE, 0, codec);
+        Semaphore handoff = new Semaphore(SharedRef.SEMAPHORE, 0);
         List<String> names = List.of(queue.core.segment().name(), back.core.segment().name(),
                 simple.core.segment().name(), pipe.conn1().segmentName(), bounded.core.segment().name(),
-                narrow.conn1().segmentName());
+                narrow.conn1().segmentName(), raced.core.segment().name(), handoff.ref().segment());
+        java.util.concurrent.atomic.AtomicLong racedSum = new java.util.concurrent.atomic.AtomicLong();
         byte[] small = new byte[64];
         byte[] kib = new byte[2048];
         byte[] thousand = new byte[1000];
@@ -323,10 +326,24 @@ final class SharedWarmup {
             // warm-up without them left compiled code that was thrown away (unstable_if traps in
             // hasData and publishTail) at the first real wait in the child. Producers wait too:
             // for a bounded queue's limit and for room in a full ring (8 records of 1,000 bytes
-            // fill NARROW_RING; a quarter of it is the longest unchunked record).
+            // fill NARROW_RING; a quarter of it is the longest unchunked record). Two consumers
+            // race for the messages of one queue (the loser finds it empty under the lock: 2
+            // consumer processes trapped there), and a semaphore wakes a sleeping taker.
+            Runnable racer = () -> {
+                try {
+                    for (Object x; (x = raced.take()) instanceof Integer v && v >= 0; ) {
+                        racedSum.addAndGet(v);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Thread[] racers = {Thread.ofPlatform().daemon().name("mp4j-warmup-racer").start(racer),
+                    Thread.ofPlatform().daemon().name("mp4j-warmup-racer").start(racer)};
             Thread echo = Thread.ofPlatform().daemon().name("mp4j-warmup-echo").start(() -> {
                 try {
                     for (int i = 0; i < EXCHANGES; i++) {
+                        handoff.acquire();
                         back.put(queue.take());
                         pipe.conn2().send(pipe.conn2().recv());
                         bounded.take();
@@ -340,6 +357,9 @@ final class SharedWarmup {
                 }
             });
             for (int i = 0; i < EXCHANGES; i++) {
+                raced.put(i);
+                raced.put(i);
+                handoff.release();
                 queue.put(i);
                 sum += (Integer) back.take();
                 pipe.conn1().send(i);
@@ -351,6 +371,14 @@ final class SharedWarmup {
                 }
             }
             echo.join(60_000);
+            raced.put(-1); // one end mark for each racer: each stops at the first it takes
+            raced.put(-1);
+            for (Thread t : racers) {
+                t.join(60_000);
+            }
+            if (racedSum.get() != (long) EXCHANGES * (EXCHANGES - 1) || racers[0].isAlive() || racers[1].isAlive()) {
+                throw new IllegalStateException("queue race warm-up computed a wrong result");
+            }
             // Then the common case until compiled; 2 KiB messages every other round move 5 MiB
             // through the queue, so that giving memory back (per MiB) is part of the profile too.
             for (int i = 0; i < IPC_ROUNDS; i++) {
