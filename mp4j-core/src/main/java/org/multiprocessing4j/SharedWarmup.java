@@ -57,8 +57,8 @@ final class SharedWarmup {
      * {@code Ring.put} and about 80 other methods of the library were at tier 2 in every
      * pre-started JVM and were compiled by C2 during the child's timed work (43 of 112 bench
      * children compiled {@code Ring.put}); the second pass, after the compiler is quiet, runs with
-     * complete profiles. The warm-up then takes 1.2-1.3 s of a pre-started JVM's idle time instead
-     * of 0.85-0.95 s.
+     * complete profiles. The warm-up then takes 1.2-1.8 s of a pre-started JVM's idle time instead
+     * of 0.85-0.95 s (one JVM alone on the machine, wall time).
      */
     private static final int PASSES = Math.max(1, Integer.getInteger("mp4j.warmup.passes", 2));
 
@@ -410,7 +410,7 @@ final class SharedWarmup {
                 }
             }
             long expected = 2L * EXCHANGES * (EXCHANGES - 1) / 2 + 3L * IPC_ROUNDS * (IPC_ROUNDS - 1) / 2
-                    + (IPC_ROUNDS + 1) / 2 * 2048L + (IPC_ROUNDS + 7) / 8 * (64 + 1 + 1);
+                    + (IPC_ROUNDS + 1) / 2 * 2048L + (IPC_ROUNDS + 7) / 8 * (64 + 1 + 1); // bytes, "s", the null
             if (echo.isAlive() || sum != expected) {
                 throw new IllegalStateException("queue/pipe warm-up computed a wrong result");
             }
