@@ -2,6 +2,7 @@ package org.multiprocessing4j;
 
 import java.util.List;
 import org.multiprocessing4j.internal.codec.Codec;
+import org.multiprocessing4j.internal.process.Jit;
 import org.multiprocessing4j.internal.shm.Futex;
 import org.multiprocessing4j.internal.shm.Segment;
 import org.multiprocessing4j.internal.shm.Segments;
@@ -33,8 +34,6 @@ import org.multiprocessing4j.internal.shm.Segments;
  */
 final class SharedWarmup {
     private static final int ROUNDS = 20_000;
-    private static final long QUIET_MILLIS = 50;
-    private static final long MAX_QUIET_WAIT_MILLIS = 2_000;
     /** Rounds of the one-thread part of the queue/pipe warm-up (5,000 left the put path at C1 tier 3). */
     private static final int IPC_ROUNDS = 20_000;
     /** Batches of one-call tasks and of 100-call chunks that compile a pool worker's loop. */
@@ -66,7 +65,7 @@ final class SharedWarmup {
     static void run(boolean managers) {
         for (int pass = 0; pass < PASSES; pass++) {
             if (pass > 0) {
-                awaitCompilerQuiet();
+                Jit.awaitQuiet();
             }
             runSync();
             runIpc();
@@ -178,40 +177,6 @@ final class SharedWarmup {
             if (socket != null) {
                 socket.toFile().delete();
             }
-        }
-    }
-
-    /**
-     * Waits until the JIT compilers have finished what the warm-up queued (no compilation ended
-     * for {@link #QUIET_MILLIS}), at most {@link #MAX_QUIET_WAIT_MILLIS}. Measured without it: a
-     * process started in the JVM right after its warm-up ran its first 100 ms beside the C2
-     * compilations of the queue paths (finishing 30-50 ms into the run), on a machine whose two
-     * cores its work needed. Every pre-started JVM waits so before it reports ready, with or
-     * without the shared-memory warm-up: an empty process's start+join on the warm method
-     * measured 1.7-1.9 ms (median of 60; minimum 0.94, samples up to 8 ms) without the wait and
-     * 1.1-1.4 ms with it.
-     */
-    static void awaitCompilerQuiet() {
-        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
-        if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
-            return;
-        }
-        long deadline = System.nanoTime() + MAX_QUIET_WAIT_MILLIS * 1_000_000L;
-        long last = jit.getTotalCompilationTime();
-        long quietSince = System.nanoTime();
-        try {
-            while (System.nanoTime() < deadline) {
-                Thread.sleep(10);
-                long t = jit.getTotalCompilationTime();
-                if (t != last) {
-                    last = t;
-                    quietSince = System.nanoTime();
-                } else if (System.nanoTime() - quietSince >= QUIET_MILLIS * 1_000_000L) {
-                    return;
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.multiprocessing4j.Multiprocessing;
 import org.multiprocessing4j.Process;
+import org.multiprocessing4j.internal.process.Jit;
 
 /**
  * {@code ./mp4j bench}: our side of ../shared/bench/python/mp_anchor.py. Same workload names,
@@ -97,6 +98,12 @@ public final class Bench {
         List<Result> plain = new ArrayList<>();
         long tStart = System.nanoTime();
         for (Workload w : selected) {
+            // Untimed: the JIT finishes what this JVM's start or the workload before queued, so a
+            // workload's samples do not share two cores with compilations of unrelated code. A
+            // fresh JVM compiles ~1,100 methods in its first second; measured without the wait,
+            // `--only subprocess_run` ran its first samples at 0.9-1.0 ms/run and its last at
+            // 0.63-0.68 (a C loop of posix_spawnp + poll + waitpid: 0.57-0.72 here).
+            Jit.awaitQuiet();
             err.printf("[%7.1fs] %s ...%n", (System.nanoTime() - tStart) / 1e9, w.name());
             Watchdog dog = Watchdog.arm(sizes.workloadTimeLimitSeconds(), w.name(), err);
             long t0 = System.nanoTime();
