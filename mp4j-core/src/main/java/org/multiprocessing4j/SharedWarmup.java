@@ -40,6 +40,8 @@ final class SharedWarmup {
     private static final int POOL_BATCHES = 20;
     /** Round trips between two threads that compile the blocking paths of pipes and queues. */
     private static final int EXCHANGES = 500;
+    /** Messages the joinable-queue warm-up puts between two joins that wait. */
+    private static final int JOIN_BATCH = 50;
     /** The smallest ring a pipe may have: {@link #NARROW_BURST} messages of 1,000 bytes overfill it. */
     private static final long NARROW_RING = 8192;
     private static final int NARROW_BURST = 12;
@@ -277,10 +279,13 @@ final class SharedWarmup {
         Pipe narrow = Context.newPipe(false, codec, NARROW_RING);
         Queue<Object> raced = new Queue<>(SharedRef.QUEUE, 0, codec);
         Semaphore handoff = new Semaphore(SharedRef.SEMAPHORE, 0);
+        JoinableQueue<Object> jobs = new JoinableQueue<>(0, codec);
         List<String> names = List.of(queue.core.segment().name(), back.core.segment().name(),
                 simple.core.segment().name(), pipe.conn1().segmentName(), bounded.core.segment().name(),
-                narrow.conn1().segmentName(), raced.core.segment().name(), handoff.ref().segment());
+                narrow.conn1().segmentName(), raced.core.segment().name(), handoff.ref().segment(),
+                jobs.core.segment().name());
         java.util.concurrent.atomic.AtomicLong racedSum = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong jobsSum = new java.util.concurrent.atomic.AtomicLong();
         byte[] small = new byte[64];
         byte[] kib = new byte[2048];
         byte[] thousand = new byte[1000];
@@ -344,6 +349,42 @@ final class SharedWarmup {
             if (racedSum.get() != (long) EXCHANGES * (EXCHANGES - 1) || racers[0].isAlive() || racers[1].isAlive()) {
                 throw new IllegalStateException("queue race warm-up computed a wrong result");
             }
+            // A joinable queue as CPython's examples use it: two consumers get and taskDone, the
+            // producer puts a batch and joins, waiting until the batch is done (taskDone wakes
+            // it). Measured without it: Ring.taskDone trapped in the consumers of the bench's
+            // joinable_queue (a branch never taken in the warm-up), and the parent's join waited
+            // in code compiled only then.
+            Runnable consumer = () -> {
+                try {
+                    for (;;) {
+                        Object x = jobs.take();
+                        jobs.taskDone();
+                        if (!(x instanceof Integer v) || v < 0) {
+                            break;
+                        }
+                        jobsSum.addAndGet(v);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            };
+            Thread[] consumers = {Thread.ofPlatform().daemon().name("mp4j-warmup-consumer").start(consumer),
+                    Thread.ofPlatform().daemon().name("mp4j-warmup-consumer").start(consumer)};
+            for (int i = 0; i < EXCHANGES; i++) {
+                jobs.put(i);
+                if (i % JOIN_BATCH == JOIN_BATCH - 1) {
+                    jobs.join();
+                }
+            }
+            jobs.put(-1); // one end mark for each consumer
+            jobs.put(-1);
+            jobs.join();
+            for (Thread t : consumers) {
+                t.join(60_000);
+            }
+            if (jobsSum.get() != (long) EXCHANGES * (EXCHANGES - 1) / 2 || consumers[0].isAlive() || consumers[1].isAlive()) {
+                throw new IllegalStateException("joinable queue warm-up computed a wrong result");
+            }
             // Then the common case until compiled; 2 KiB messages every other round move 5 MiB
             // through the queue, so that giving memory back (per MiB) is part of the profile too.
             for (int i = 0; i < IPC_ROUNDS; i++) {
@@ -353,6 +394,9 @@ final class SharedWarmup {
                 sum += (Integer) simple.get();
                 pipe.conn1().send(i);
                 sum += (Integer) pipe.conn2().recv();
+                jobs.put(i);
+                sum += (Integer) jobs.take();
+                jobs.taskDone();
                 if ((i & 1) == 0) {
                     queue.put(kib);
                     sum += ((byte[]) queue.take()).length;
@@ -372,9 +416,10 @@ final class SharedWarmup {
                     sum -= (Long) queue.take();
                     sum += (long) (double) (Double) queue.take();
                     sum += (Boolean) queue.take() ? 0 : 1;
+                    jobs.join(); // nothing unfinished: returns at once
                 }
             }
-            long expected = 2L * EXCHANGES * (EXCHANGES - 1) / 2 + 3L * IPC_ROUNDS * (IPC_ROUNDS - 1) / 2
+            long expected = 2L * EXCHANGES * (EXCHANGES - 1) / 2 + 4L * IPC_ROUNDS * (IPC_ROUNDS - 1) / 2
                     + (IPC_ROUNDS + 1) / 2 * 2048L + (IPC_ROUNDS + 7) / 8 * (64 + 1 + 1); // bytes, "s", the null
             if (echo.isAlive() || sum != expected) {
                 throw new IllegalStateException("queue/pipe warm-up computed a wrong result");
