@@ -100,9 +100,9 @@ public final class Bench {
         for (Workload w : selected) {
             // Untimed: the JIT finishes what this JVM's start or the workload before queued, so a
             // workload's samples do not share two cores with compilations of unrelated code. A
-            // fresh JVM compiles ~1,100 methods in its first second; measured without the wait,
-            // `--only subprocess_run` ran its first samples at 0.9-1.0 ms/run and its last at
-            // 0.63-0.68 (a C loop of posix_spawnp + poll + waitpid: 0.57-0.72 here).
+            // fresh JVM compiles ~1,100 methods in its first second; in a probe of 100-run chunks
+            // of subprocess runs, chunks during which the JIT worked 60-80 ms ran 0.81-0.89
+            // ms/run, quiet ones 0.62-0.65. A workload's own compilations stay in its samples.
             Jit.awaitQuiet();
             err.printf("[%7.1fs] %s ...%n", (System.nanoTime() - tStart) / 1e9, w.name());
             Watchdog dog = Watchdog.arm(sizes.workloadTimeLimitSeconds(), w.name(), err);

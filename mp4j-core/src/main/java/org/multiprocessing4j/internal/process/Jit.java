@@ -14,9 +14,9 @@ import java.lang.management.ManagementFactory;
  */
 public final class Jit {
     /** No compilation ended for this long: the queue is taken to be drained. */
-    public static final long QUIET_MILLIS = 50;
+    private static final long QUIET_MILLIS = 50;
     /** The longest wait: a JVM that keeps compiling (a busy application) is not waited for. */
-    public static final long MAX_WAIT_MILLIS = 2_000;
+    private static final long MAX_WAIT_MILLIS = 2_000;
 
     private Jit() {}
 
