@@ -97,7 +97,7 @@ final class SharedBuffer implements Workload {
     // block's loop is compiled normally after a few calls.
 
     /** Elements per call of the element loops: bounded loops, compiled as methods (see above). */
-    static final int BLOCK = 4096;
+    private static final int BLOCK = 4096;
 
     static void fill(Array a, int n, double off) {
         for (int from = 0; from < n; from += BLOCK) {
