@@ -14,7 +14,6 @@ import org.multiprocessing4j.internal.codec.Codec;
 import org.multiprocessing4j.internal.ipc.Transfers;
 import org.multiprocessing4j.internal.log.Log;
 import org.multiprocessing4j.internal.process.ChildSpec;
-import org.multiprocessing4j.internal.process.Jit;
 import org.multiprocessing4j.internal.process.Popen;
 import org.multiprocessing4j.internal.process.ProcessAccess;
 import org.multiprocessing4j.internal.process.Signals;
@@ -605,7 +604,6 @@ public class Process implements AutoCloseable, Serializable {
             if (sharedMemory) {
                 SharedWarmup.run(managers);
             }
-            Jit.awaitQuiet(); // a JVM handed out while its JIT still works competes with its own run
         }
 
         @Override

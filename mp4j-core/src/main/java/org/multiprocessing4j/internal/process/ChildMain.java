@@ -123,6 +123,9 @@ public final class ChildMain {
                             // a rehearsal is an optimisation only
                         }
                     }
+                    // last: a JVM handed out while its JIT still works competes with its own run
+                    // (the warm-up and the rehearsal above leave C2 compilations queued)
+                    Jit.awaitQuiet();
                     report(reports, Control.READY, id, 0);
                 });
             } else if (f.type() == Control.RUN) {
