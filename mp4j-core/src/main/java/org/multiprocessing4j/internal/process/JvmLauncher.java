@@ -34,14 +34,15 @@ public final class JvmLauncher implements Launcher {
     private final WarmReserve reserve;
 
     /**
-     * @param warmReserve the number of pre-started JVMs to keep; 0 for the spawn method
+     * @param warmReserve the number of pre-started JVMs to keep at first; 0 for the spawn method
+     * @param warmReserveMax the most the reserve grows to when starts find it empty
      */
-    public JvmLauncher(Codec codec, JvmCommand command, boolean aotCache, int warmReserve) {
+    public JvmLauncher(Codec codec, JvmCommand command, boolean aotCache, int warmReserve, int warmReserveMax) {
         this.codec = codec;
         this.command = command;
         this.reports = ReportPipe.open();
         this.aot = new AotCache(command, aotCache, this::lastSpec);
-        this.reserve = warmReserve > 0 ? new WarmReserve(this, warmReserve) : null;
+        this.reserve = warmReserve > 0 ? new WarmReserve(this, warmReserve, warmReserveMax) : null;
         if (reserve != null) {
             reserve.refill();
         }
