@@ -45,16 +45,8 @@ public final class Context implements AutoCloseable {
      */
     public static final List<String> DEFAULT_JVM_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData");
 
-    /** The default number of pre-started JVMs of the warm start method, at first. */
+    /** The default number of pre-started JVMs of the warm start method. */
     public static final int DEFAULT_WARM_RESERVE = 2;
-
-    /**
-     * The default limit of the warm reserve's growth: twice the available processors, at least
-     * {@link #DEFAULT_WARM_RESERVE}, at most 16. The reserve grows by one JVM each time a start
-     * finds it empty (see {@link Builder#warmReserve(int, int)}).
-     */
-    public static final int DEFAULT_WARM_RESERVE_MAX =
-            Math.max(DEFAULT_WARM_RESERVE, Math.min(16, 2 * Runtime.getRuntime().availableProcessors()));
 
     private final StartMethod method;
     private final Codec codec;
@@ -62,23 +54,21 @@ public final class Context implements AutoCloseable {
     private final boolean inheritJvmOptions;
     private final boolean aotCache;
     private final int warmReserve;
-    private final int warmReserveMax;
     private Launcher launcher; // guarded by this
     private boolean closed; // guarded by this
 
     private Context(StartMethod method, Codec codec, List<String> jvmOptions, boolean inheritJvmOptions,
-            boolean aotCache, int warmReserve, int warmReserveMax) {
+            boolean aotCache, int warmReserve) {
         this.method = method;
         this.codec = codec;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.inheritJvmOptions = inheritJvmOptions;
         this.aotCache = aotCache;
         this.warmReserve = warmReserve;
-        this.warmReserveMax = warmReserveMax;
     }
 
     static Context shared(StartMethod method, Codec codec) {
-        return new Context(method, codec, DEFAULT_JVM_OPTIONS, true, true, DEFAULT_WARM_RESERVE, DEFAULT_WARM_RESERVE_MAX);
+        return new Context(method, codec, DEFAULT_JVM_OPTIONS, true, true, DEFAULT_WARM_RESERVE);
     }
 
     /** A builder of an independent context for {@code method}. */
@@ -385,8 +375,8 @@ public final class Context implements AutoCloseable {
         if (launcher == null) {
             launcher = switch (method) {
                 case THREAD -> new ThreadLauncher(codec);
-                case SPAWN -> new JvmLauncher(codec, new JvmCommand(jvmOptions, inheritJvmOptions), aotCache, 0, 0);
-                case WARM -> new JvmLauncher(codec, new JvmCommand(jvmOptions, inheritJvmOptions), aotCache, warmReserve, warmReserveMax);
+                case SPAWN -> new JvmLauncher(codec, new JvmCommand(jvmOptions, inheritJvmOptions), aotCache, 0);
+                case WARM -> new JvmLauncher(codec, new JvmCommand(jvmOptions, inheritJvmOptions), aotCache, warmReserve);
             };
         }
         return launcher;
@@ -415,7 +405,6 @@ public final class Context implements AutoCloseable {
         private boolean inheritJvmOptions = true;
         private boolean aotCache = true;
         private int warmReserve = DEFAULT_WARM_RESERVE;
-        private int warmReserveMax = DEFAULT_WARM_RESERVE_MAX;
 
         private Builder(StartMethod method) {
             this.method = method;
@@ -439,41 +428,19 @@ public final class Context implements AutoCloseable {
             return this;
         }
 
-        /**
-         * How many JVMs the warm start method keeps pre-started at first (default
-         * {@value #DEFAULT_WARM_RESERVE}; at least 1). The reserve grows as
-         * {@link #warmReserve(int, int)} says, up to {@link #DEFAULT_WARM_RESERVE_MAX} or
-         * {@code jvms}, whichever is larger.
-         */
+        /** How many JVMs the warm start method keeps pre-started (default 2; at least 1). */
         public Builder warmReserve(int jvms) {
-            return warmReserve(jvms, Math.max(jvms, DEFAULT_WARM_RESERVE_MAX));
-        }
-
-        /**
-         * How many JVMs the warm start method keeps pre-started: {@code jvms} at first, and one
-         * more, up to {@code maxJvms}, each time a start finds none ready (that process is then
-         * spawned, a fresh JVM that has not warmed up). The reserve so learns the largest burst
-         * of starts the program makes. A pre-started JVM holds roughly 100-200 MB once warmed up;
-         * {@code warmReserve(n, n)} keeps exactly {@code n}.
-         *
-         * @throws IllegalArgumentException if {@code jvms < 1} or {@code maxJvms < jvms}
-         */
-        public Builder warmReserve(int jvms, int maxJvms) {
             if (jvms < 1) {
                 throw new IllegalArgumentException("warm reserve must be at least 1, got " + jvms);
             }
-            if (maxJvms < jvms) {
-                throw new IllegalArgumentException("warm reserve maximum " + maxJvms + " is below its size " + jvms);
-            }
             this.warmReserve = jvms;
-            this.warmReserveMax = maxJvms;
             return this;
         }
 
         /** The context, with a fresh allow-list. */
         public Context build() {
             return new Context(method, new Codec(Context.class.getClassLoader()), jvmOptions, inheritJvmOptions,
-                    aotCache, warmReserve, warmReserveMax);
+                    aotCache, warmReserve);
         }
     }
 }

@@ -55,14 +55,11 @@ class ContextTest {
     @Test
     void aWarmReserveSmallerThanOneIsRefused() {
         assertThrows(IllegalArgumentException.class, () -> Context.builder(StartMethod.WARM).warmReserve(0));
-        assertThrows(IllegalArgumentException.class, () -> Context.builder(StartMethod.WARM).warmReserve(3, 2),
-                "a maximum below the size");
-        assertTrue(Context.DEFAULT_WARM_RESERVE_MAX >= Context.DEFAULT_WARM_RESERVE);
     }
 
     @Test
     void closingAContextStopsItsIdleJvmsButNotTheProcessesItStarted() throws Exception {
-        Context ctx = Context.builder(StartMethod.WARM).warmReserve(1, 1).build();
+        Context ctx = Context.builder(StartMethod.WARM).warmReserve(1).build();
         assertTrue(ctx.prepare(Duration.ofSeconds(60)), "reserve full");
         Path out = dir.resolve("after-close");
         Process p = ctx.process((String path) -> {

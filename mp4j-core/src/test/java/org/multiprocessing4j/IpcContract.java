@@ -43,7 +43,7 @@ abstract class IpcContract {
 
     @BeforeAll
     void openContext() {
-        ctx = Context.builder(method()).warmReserve(2, 2).build();
+        ctx = Context.builder(method()).warmReserve(2).build();
     }
 
     @AfterAll

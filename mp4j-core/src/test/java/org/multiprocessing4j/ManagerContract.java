@@ -49,7 +49,7 @@ abstract class ManagerContract extends SharedObjectsContract {
 
     @BeforeAll
     void start() {
-        ctx = Context.builder(method()).warmReserve(2, 2).build();
+        ctx = Context.builder(method()).warmReserve(2).build();
         ctx.register(ManagerContract.class, SharedObjectsContract.class);
         manager = new Manager();
         manager.context(ctx).sharedMemory(sharedMemory()).start();

@@ -32,7 +32,7 @@ class PoolChaosTest {
 
     @BeforeAll
     void open() {
-        ctx = Context.builder(StartMethod.WARM).warmReserve(2, 2).build();
+        ctx = Context.builder(StartMethod.WARM).warmReserve(2).build();
     }
 
     @AfterAll

@@ -46,7 +46,7 @@ abstract class PoolContract {
 
     @BeforeAll
     void openContext() {
-        ctx = Context.builder(method()).warmReserve(2, 2).build();
+        ctx = Context.builder(method()).warmReserve(2).build();
         ctx.register(Boom.class, Unsendable.class);
     }
 
@@ -801,7 +801,7 @@ abstract class PoolContract {
     @Test
     void anOutOfMemoryErrorInATaskDoesNotHangThePool() throws Exception {
         assumeTrue(separateJvm(), "a thread worker shares this JVM's heap");
-        try (Context small = Context.builder(method()).warmReserve(1, 1)
+        try (Context small = Context.builder(method()).warmReserve(1)
                 .jvmOptions(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xmx64m")).build();
              Pool pool = small.poolBuilder().processes(1).build()) {
             ExecutionException e = assertThrows(ExecutionException.class, () -> pool.apply(PoolContract::exhaustHeap, 1));

@@ -48,7 +48,7 @@ abstract class ProcessContract {
 
     @BeforeAll
     void openContext() throws InterruptedException {
-        ctx = Context.builder(method()).warmReserve(2, 2).build();
+        ctx = Context.builder(method()).warmReserve(2).build();
         ctx.register(Point.class);
     }
 

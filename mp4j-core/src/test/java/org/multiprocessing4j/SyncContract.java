@@ -41,7 +41,7 @@ abstract class SyncContract {
 
     @BeforeAll
     void openContext() {
-        ctx = Context.builder(method()).warmReserve(2, 2).build();
+        ctx = Context.builder(method()).warmReserve(2).build();
     }
 
     @AfterAll

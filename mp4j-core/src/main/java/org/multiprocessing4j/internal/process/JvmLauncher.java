@@ -34,15 +34,14 @@ public final class JvmLauncher implements Launcher {
     private final WarmReserve reserve;
 
     /**
-     * @param warmReserve the number of pre-started JVMs to keep at first; 0 for the spawn method
-     * @param warmReserveMax the most the reserve grows to when starts find it empty
+     * @param warmReserve the number of pre-started JVMs to keep; 0 for the spawn method
      */
-    public JvmLauncher(Codec codec, JvmCommand command, boolean aotCache, int warmReserve, int warmReserveMax) {
+    public JvmLauncher(Codec codec, JvmCommand command, boolean aotCache, int warmReserve) {
         this.codec = codec;
         this.command = command;
         this.reports = ReportPipe.open();
         this.aot = new AotCache(command, aotCache, this::lastSpec);
-        this.reserve = warmReserve > 0 ? new WarmReserve(this, warmReserve, warmReserveMax) : null;
+        this.reserve = warmReserve > 0 ? new WarmReserve(this, warmReserve) : null;
         if (reserve != null) {
             reserve.refill();
         }

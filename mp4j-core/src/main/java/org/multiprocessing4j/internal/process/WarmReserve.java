@@ -30,15 +30,6 @@ import org.multiprocessing4j.internal.log.Log;
  * does JVMs prepared before this process first used shared memory, which skipped the
  * shared-memory warm-up (see {@code SharedWarmup}).
  *
- * <h2>Size</h2>
- * The reserve starts at its configured size and grows by one JVM, up to its maximum, each time a
- * start finds it empty (and spawns): it learns the largest burst of starts the program makes.
- * Measured (2026-11-24, 2 cores): two producer and two consumer processes on one queue, with a
- * reserve of two, ran 0.40-0.52M messages/s, the two spawned consumers taking 180-350 ms for their
- * first 20,000 messages (a cold JVM compiling the queue paths); with four pre-started JVMs,
- * 1.2-2.6M. A pre-started JVM holds about 185 MB once warmed up (its young generation is touched
- * through), so the reserve does not grow past its maximum and never beyond what a burst asked for.
- *
  * <p>If reserve JVMs keep dying before they connect (bad JVM options, no memory), refilling stops
  * after {@value #MAX_FAILURES} failures in a row and starts fall back to the spawn path.
  *
@@ -61,9 +52,7 @@ final class WarmReserve {
     static final long REFILL_DELAY_MILLIS = Long.getLong("mp4j.refillDelayMillis", 50);
 
     private final JvmLauncher launcher;
-    /** How many idle JVMs the reserve keeps now: from the configured size up to {@link #max}. Guarded by this. */
-    private int size;
-    private final int max;
+    private final int size;
     /** Idle JVMs that said READY, with the codec generation they were prepared with. */
     private final Deque<Idle> idle = new ArrayDeque<>();
     /** JVMs launched and sent PREPARE, not READY yet. Guarded by this. */
@@ -77,20 +66,12 @@ final class WarmReserve {
     /** An idle JVM: the codec generation it was prepared with, and whether it warmed up shared memory. */
     private record Idle(JvmPopen popen, int generation, boolean sharedMemory, boolean managers) {}
 
-    /**
-     * @param size the JVMs kept pre-started at first (at least 1)
-     * @param max the most the reserve grows to when starts find it empty (at least {@code size})
-     */
-    WarmReserve(JvmLauncher launcher, int size, int max) {
-        if (size < 1 || max < size) {
-            throw new IllegalArgumentException("warm reserve of " + size + " up to " + max);
-        }
+    WarmReserve(JvmLauncher launcher, int size) {
         this.launcher = launcher;
         this.size = size;
-        this.max = max;
     }
 
-    /** An idle JVM, or null when none is ready (the reserve then grows by one, up to its maximum). */
+    /** An idle JVM, or null when none is ready. */
     synchronized JvmPopen take() {
         while (!idle.isEmpty()) {
             Idle c = idle.pollFirst();
@@ -98,15 +79,7 @@ final class WarmReserve {
                 return c.popen();
             }
         }
-        if (size < max && !closed) {
-            size++;
-        }
         return null;
-    }
-
-    /** How many idle JVMs the reserve keeps now. */
-    synchronized int size() {
-        return size;
     }
 
     /**
