@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 import java.util.function.BooleanSupplier;
 import org.multiprocessing4j.internal.shm.Futex;
-import org.multiprocessing4j.internal.shm.Liveness;
 import org.multiprocessing4j.internal.shm.Mutex;
 import org.multiprocessing4j.internal.shm.Pages;
 import org.multiprocessing4j.internal.shm.Segment;
@@ -635,8 +634,7 @@ public final class Ring {
 
     /** True when the producer lock is held by a living process. */
     private boolean producerAlive() {
-        int pid = producerLock.ownerPid();
-        return pid != 0 && (pid == Liveness.PID || Liveness.isAlive(pid, producerLock.ownerStart()));
+        return producerLock.ownerAlive();
     }
 
     private void commitTake(long newHead) {

@@ -47,16 +47,19 @@ public final class Liveness {
 
     /**
      * True when the process {@code pid} that started at {@code start} (0: unknown) still runs. A
-     * pid that now belongs to a process started at another time counts as dead.
+     * pid that now belongs to a process started at another time counts as dead. Start times are
+     * compared on their low 32 bits (a {@code Mutex} keeps only those beside the pid: at 100
+     * ticks a second they repeat after 497 days, and a pid would have to be reused by a process
+     * started exactly so much later).
      */
     public static boolean isAlive(int pid, long start) {
         if (pid == PID) {
-            return start == 0 || start == START;
+            return start == 0 || (int) start == (int) START;
         }
         long now = startOf(pid);
         if (now < 0) {
             return false;
         }
-        return start == 0 || now == 0 || now == start;
+        return start == 0 || now == 0 || (int) now == (int) start;
     }
 }

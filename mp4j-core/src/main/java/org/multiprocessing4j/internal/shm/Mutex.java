@@ -5,6 +5,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
 /**
  * A robust mutex record in shared memory: the one kernel-backed lock that {@code Lock},
@@ -14,25 +15,36 @@ import java.lang.invoke.VarHandle;
  *
  * <h2>Layout (32 bytes at an 8-aligned offset of a segment's payload)</h2>
  * <pre>
- *  offset  field         written by                    access
- *   0      state  int    acquirer (CAS), releaser (getAndSet)   volatile; the futex word
- *   4      sleepers int  +1 by a thread about to sleep; -n by    getAndAdd (volatile)
- *                        the releaser that woke n of them, or -1
- *                        by a sleeper that returned unwoken
- *   8      ownerStart long  owner, after its CAS                 plain store; acquire load by
- *                                                                 waiters checking liveness
- *  16      ownerThread long owner (RLock only)                   plain (read by the owner's process)
- *  24      count int        owner (RLock only): recursion depth  plain, owner only
- *  28      tookOver int     owner: 1 when it took the lock from a dead owner  plain, owner only
+ *  offset  field            written by                          access
+ *   0      state long       acquirer (CAS), releaser (getAndSet)  volatile. Low half: the owner's
+ *                                                                 pid, plus CONTENDED; the futex
+ *                                                                 word. High half: the owner's
+ *                                                                 start-time tag (see below).
+ *   8      sleepers int     +1 by a thread about to sleep; -n by  getAndAdd (volatile)
+ *                           the releaser that woke n of them, or -1
+ *                           by a sleeper that returned unwoken
+ *  12      tookOver int     owner: 1 when it took the lock from a dead owner   plain, owner only
+ *  16      ownerThread long owner (RLock only)                    plain (read by the owner's process)
+ *  24      count int        owner (RLock only): recursion depth   plain, owner only
  * </pre>
- * {@code state} is 0 when free, else the owner's pid, plus {@link #CONTENDED} when a thread may
- * sleep on it (pid_max on Linux is at most 2^22).
+ * {@code state} is 0 when free. Else its low 32 bits are the owner's pid, plus {@link #CONTENDED}
+ * when a thread may sleep on it (pid_max on Linux is at most 2^22), and its high 32 bits the low
+ * 32 bits of the owner's start time ({@link Liveness#START}, clock ticks since boot). The futex
+ * works on the low half, which is the word at offset 0 on the little-endian machines it runs on.
+ *
+ * <p>The owner's whole identity is written by the one CAS that takes the lock. It was not, once:
+ * the start time was a separate field stored just after the CAS, and a waiter that checked the
+ * owner while the owner was descheduled between the two stores read the previous owner's start
+ * time, took the living owner for dead and took the lock over. Measured before the fix (2026-11-24,
+ * 12 producer and 12 consumer processes on a queue, 2 cores, two CPU hogs): 4 takeovers of
+ * living owners in 8 runs, thousands of messages lost or delivered twice; CI failed on it.
  *
  * <h2>Protocol (Drepper's "futexes are tricky" mutex 3, with a sleeper count)</h2>
  * <ul>
- *   <li>acquire: CAS {@code 0 -> pid}; failing that, spin briefly, then set {@code CONTENDED}
- *       with a CAS and sleep on the futex expecting exactly {@code owner|CONTENDED}. A thread
- *       that wakes retries with {@code CONTENDED} set when other sleepers remain.
+ *   <li>acquire: CAS {@code 0 -> identity}; failing that, spin briefly, then set
+ *       {@code CONTENDED} with a CAS and sleep on the futex expecting exactly
+ *       {@code owner|CONTENDED}. A thread that wakes retries with {@code CONTENDED} set when
+ *       other sleepers remain.
  *   <li>release: {@code getAndSet(state, 0)}; a futex wake only when the old value had
  *       {@code CONTENDED} and a thread still sleeps. The releaser takes the threads it woke off
  *       {@code sleepers}: until a woken thread runs, the lock does not look contended, so the
@@ -41,8 +53,11 @@ import java.lang.invoke.VarHandle;
  *       1.7M ops/s for two processes). An acquirer that clears the bit changes the word, so a thread about to
  *       sleep on the old value fails its futex check and sets the bit again: no lost wake-up.
  *   <li>dead owner: a sleeper wakes at least every {@link Waits#SLICE_NANOS} (also to notice
- *       interrupts); when the owner's process is gone (pid and start time, {@link Liveness}) it
- *       takes the lock over with a CAS from the value it observed and sets {@code tookOver}.
+ *       interrupts); when the state it read names a process that is gone (no such pid, a zombie,
+ *       or a pid now used by a process with another start time, {@link Liveness}), it takes the
+ *       lock over with a CAS from exactly that state and sets {@code tookOver}. A state names
+ *       one process for as long as it is in the word, so the CAS cannot take the lock from a
+ *       later owner, nor from a living one.
  * </ul>
  * Happens-before: a release ({@code getAndSet}, volatile) happens-before the acquire (CAS) that
  * reads 0 or the taken-over value, in whichever process; the plain owner fields ride on these
@@ -52,17 +67,24 @@ public final class Mutex {
     /** Bytes of a mutex record. */
     public static final int BYTES = 32;
     static final long STATE = 0;
-    static final long SLEEPERS = 4;
-    static final long OWNER_START = 8;
+    static final long SLEEPERS = 8;
+    static final long TOOK_OVER = 12;
     static final long OWNER_THREAD = 16;
     static final long COUNT = 24;
-    static final long TOOK_OVER = 28;
     /** Bit of {@code state}: a thread may be sleeping on the word. */
     static final int CONTENDED = 1 << 30;
     static final int PID_MASK = CONTENDED - 1;
+    /** This process's {@code state} when it owns the lock (without {@link #CONTENDED}). */
+    static final long ME = identity(Liveness.PID, Liveness.START);
 
     static final VarHandle INT = JAVA_INT.varHandle();
     static final VarHandle LONG = JAVA_LONG.varHandle();
+
+    static {
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            throw new UnsupportedOperationException("Mutex: the futex word is the low half of the state; big-endian is not supported");
+        }
+    }
 
     private final MemorySegment mem;
     private final long at;
@@ -75,13 +97,28 @@ public final class Mutex {
         this.stateAddress = segment.address(offset + STATE);
     }
 
+    /** The state of a lock owned by process {@code pid} started at {@code start} (uncontended). */
+    static long identity(int pid, long start) {
+        return start << 32 | pid;
+    }
+
+    private static int pidOf(long state) {
+        return (int) state & PID_MASK;
+    }
+
+    private static long startTag(long state) {
+        return state >>> 32;
+    }
+
+    /** True when the owner named by {@code state} is alive (this process counts as alive). */
+    private static boolean alive(long state) {
+        int pid = pidOf(state);
+        return pid == Liveness.PID || Liveness.isAlive(pid, startTag(state));
+    }
+
     /** One attempt, no waiting; true when this process now holds the lock. */
     public boolean tryAcquire() {
-        if (INT.compareAndSet(mem, at + STATE, 0, Liveness.PID)) {
-            mem.set(JAVA_LONG, at + OWNER_START, Liveness.START);
-            return true;
-        }
-        return false;
+        return LONG.compareAndSet(mem, at + STATE, 0L, ME);
     }
 
     /**
@@ -104,14 +141,11 @@ public final class Mutex {
         int attempt = 0;
         long spinStart = System.nanoTime();
         boolean interrupted = false;
-        int suspect = 0; // the state value whose owner looked dead once (pid alive, start time differs)
         try {
             for (;;) {
-                int s = (int) INT.getVolatile(mem, at + STATE);
+                long s = (long) LONG.getVolatile(mem, at + STATE);
                 if (s == 0) {
-                    int mine = (int) INT.getVolatile(mem, at + SLEEPERS) > 0 ? Liveness.PID | CONTENDED : Liveness.PID;
-                    if (INT.compareAndSet(mem, at + STATE, 0, mine)) {
-                        acquired(false);
+                    if (LONG.compareAndSet(mem, at + STATE, 0L, mine())) {
                         return true;
                     }
                     continue;
@@ -130,32 +164,22 @@ public final class Mutex {
                 if (remaining <= 0) {
                     return false;
                 }
-                if ((s & CONTENDED) == 0 && !INT.compareAndSet(mem, at + STATE, s, s | CONTENDED)) {
+                if ((s & CONTENDED) == 0 && !LONG.compareAndSet(mem, at + STATE, s, s | CONTENDED)) {
                     continue;
                 }
                 s |= CONTENDED;
                 INT.getAndAdd(mem, at + SLEEPERS, 1);
-                Futex.Outcome o = Futex.await(stateAddress, s, Math.min(Waits.SLICE_NANOS, remaining));
+                Futex.Outcome o = Futex.await(stateAddress, (int) s, Math.min(Waits.SLICE_NANOS, remaining));
                 if (o != Futex.Outcome.WOKEN) {
                     INT.getAndAdd(mem, at + SLEEPERS, -1); // a waker counts the threads it wakes
                 }
                 attempt = 0; // just woken: the lock is likely free or about to be; spin again
                 spinStart = System.nanoTime();
-                if (o == Futex.Outcome.TIMED_OUT && (int) INT.getVolatile(mem, at + STATE) == s) {
-                    // held for a whole slice: is the owner still there?
-                    int pid = s & PID_MASK;
-                    long start = (long) LONG.getAcquire(mem, at + OWNER_START);
-                    if (pid != Liveness.PID && !Liveness.isAlive(pid, start)) {
-                        boolean pidGone = !Liveness.isAlive(pid, 0);
-                        if (pidGone || suspect == s) { // a reused pid must look dead twice, one slice apart
-                            int mine = (int) INT.getVolatile(mem, at + SLEEPERS) > 0 ? Liveness.PID | CONTENDED : Liveness.PID;
-                            if (INT.compareAndSet(mem, at + STATE, s, mine)) {
-                                acquired(true);
-                                return true;
-                            }
-                        } else {
-                            suspect = s;
-                        }
+                if (o == Futex.Outcome.TIMED_OUT && (long) LONG.getVolatile(mem, at + STATE) == s && !alive(s)) {
+                    // held for a whole slice by a process that is gone: take it over from exactly that state
+                    if (LONG.compareAndSet(mem, at + STATE, s, mine())) {
+                        mem.set(JAVA_INT, at + TOOK_OVER, 1);
+                        return true;
                     }
                 }
             }
@@ -166,11 +190,9 @@ public final class Mutex {
         }
     }
 
-    private void acquired(boolean tookOver) {
-        mem.set(JAVA_LONG, at + OWNER_START, Liveness.START);
-        if (tookOver) {
-            mem.set(JAVA_INT, at + TOOK_OVER, 1);
-        }
+    /** This process's state for a CAS that takes the lock: contended when threads sleep on it. */
+    private long mine() {
+        return (int) INT.getVolatile(mem, at + SLEEPERS) > 0 ? ME | CONTENDED : ME;
     }
 
     /**
@@ -182,7 +204,7 @@ public final class Mutex {
         if (mem.get(JAVA_INT, at + TOOK_OVER) != 0) {
             mem.set(JAVA_INT, at + TOOK_OVER, 0);
         }
-        int old = (int) INT.getAndSet(mem, at + STATE, 0);
+        long old = (long) LONG.getAndSet(mem, at + STATE, 0L);
         if ((old & CONTENDED) != 0 && (int) INT.getVolatile(mem, at + SLEEPERS) > 0) {
             int woken = Futex.wake(stateAddress, 1);
             if (woken > 0) {
@@ -194,17 +216,18 @@ public final class Mutex {
 
     /** True when some process holds the lock. */
     public boolean isLocked() {
-        return (int) INT.getVolatile(mem, at + STATE) != 0;
+        return (long) LONG.getVolatile(mem, at + STATE) != 0;
     }
 
     /** The pid of the holder, or 0. */
     public int ownerPid() {
-        return (int) INT.getVolatile(mem, at + STATE) & PID_MASK;
+        return pidOf((long) LONG.getVolatile(mem, at + STATE));
     }
 
-    /** The start time of the holder (see {@link Liveness}); meaningful while {@link #ownerPid()} is not 0. */
-    public long ownerStart() {
-        return (long) LONG.getAcquire(mem, at + OWNER_START);
+    /** True when the lock is held by a process that is alive (one read of the owner's identity). */
+    public boolean ownerAlive() {
+        long s = (long) LONG.getVolatile(mem, at + STATE);
+        return s != 0 && alive(s);
     }
 
     /** True when this process holds the lock. */

@@ -20,7 +20,7 @@ import java.nio.file.Path;
  * +---------------------------------------------------------------+
  * |                      magic 0x6D70346A ("mp4j")                |  0
  * +---------------------------------------------------------------+
- * |                      layout version (1)                       |  4
+ * |                      layout version (3, see VERSION)          |  4
  * +---------------------------------------------------------------+
  * |                      kind (see Kind)                          |  8
  * +---------------------------------------------------------------+
@@ -30,7 +30,7 @@ import java.nio.file.Path;
  * +---------------------------------------------------------------+
  * |                      creator pid (long)                       | 24
  * +---------------------------------------------------------------+
- * |                      creator start time, epoch ms (long)      | 32
+ * |                      creator start time, clock ticks (long)   | 32
  * +---------------------------------------------------------------+
  * |                      reserved up to byte 63                   | 40
  * +---------------------------------------------------------------+
@@ -46,7 +46,8 @@ public final class Segment {
     /** Bytes before the payload. */
     public static final int HEADER_BYTES = 64;
     static final int MAGIC = 0x6D70346A;
-    static final int VERSION = 2;
+    /** Layout version: 2 gave ring sleeper counts their own lines, 3 the owner identity of {@link Mutex} one word. */
+    static final int VERSION = 3;
     static final long MAGIC_OFFSET = 0;
     static final long VERSION_OFFSET = 4;
     static final long KIND_OFFSET = 8;
