@@ -31,7 +31,8 @@ import org.multiprocessing4j.internal.log.Log;
  * <h2>Building</h2>
  * A training child ({@code ChildMain --train}) runs the bootstrap path once with
  * {@code -XX:AOTCacheOutput} and the result is renamed into place atomically, so concurrent
- * builders cannot leave a torn file. The training child also decodes (never runs) the payload of
+ * builders cannot leave a torn file; within one process, contexts with the same key wait for
+ * one training run. The training child also decodes (never runs) the payload of
  * the process whose start triggered the build, so that the application's own target class and
  * its lambda are in the cache too: measured, that takes a spawn child's decode from about 20 ms
  * to a few. As with the warm reserve's rehearsal, static initialisers of those classes run in
@@ -49,6 +50,14 @@ public final class AotCache {
     private final java.util.function.Supplier<ChildSpec> sample;
     private volatile Path file;
     private CompletableFuture<Path> build; // guarded by this
+    /**
+     * Training runs in progress in this process, by cache file: contexts with the same key wait
+     * for one run. Measured before (one process making a context after another while no cache
+     * existed): each context started its own training JVM under the same temporary names, and
+     * they deleted each other's files (failed runs, {@code NoSuchFileException} on the log).
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<Path, CompletableFuture<Path>> TRAINING =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     public AotCache(JvmCommand command, boolean enabled, java.util.function.Supplier<ChildSpec> sample) {
         this.command = command;
@@ -95,56 +104,81 @@ public final class AotCache {
     }
 
     private Path locateOrBuild() {
+        Path target;
+        CompletableFuture<Path> mine = new CompletableFuture<>();
+        CompletableFuture<Path> running;
         try {
             Path dir = directory();
             Files.createDirectories(dir);
-            Path target = dir.resolve("child-" + key() + ".aot");
+            target = dir.resolve("child-" + key() + ".aot");
             if (Files.isRegularFile(target) && Files.size(target) > 0) {
                 return target;
             }
-            Path tmp = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
-            Path samplePayload = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".sample");
-            ChildSpec spec = sample.get();
-            try (java.io.DataOutputStream out = new java.io.DataOutputStream(Files.newOutputStream(samplePayload))) {
-                if (spec != null) {
-                    spec.writeTo(out);
+            running = TRAINING.putIfAbsent(target, mine);
+            if (running == null) {
+                try {
+                    Path p = train(dir, target);
+                    mine.complete(p);
+                    return p;
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    mine.completeExceptionally(e);
+                    throw e;
+                } finally {
+                    TRAINING.remove(target, mine); // later contexts find the file, or try again after a failure
                 }
             }
-            List<String> cmd = command.command(null, List.of("-XX:AOTCacheOutput=" + tmp, "-Xlog:aot=off", "-Xlog:cds=off"),
-                    "--train", samplePayload.toString());
-            long t0 = System.nanoTime();
-            Path log = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".log");
-            // stdin stays an open pipe that is never written: the training JVM halts when it sees
-            // end of stream, i.e. when this JVM dies, like every other child
-            java.lang.Process p = new ProcessBuilder(cmd)
-                    .redirectInput(ProcessBuilder.Redirect.PIPE)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(log.toFile())
-                    .start();
-            try {
-                if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                    throw new IOException("AOT training run did not finish in 120 s");
-                }
-                if (p.exitValue() != 0 || !Files.isRegularFile(tmp)) {
-                    Files.deleteIfExists(tmp);
-                    String output = Files.readString(log).strip();
-                    throw new IOException("AOT training run failed with exit code " + p.exitValue()
-                            + (output.isEmpty() ? "" : ": " + output.substring(Math.max(0, output.length() - 600))));
-                }
-            } finally {
-                p.getOutputStream().close();
-                Files.deleteIfExists(log);
-                Files.deleteIfExists(samplePayload);
-            }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            prune(dir, target);
-            LOG.debug("AOT cache for child JVMs built in %d ms: %s", (System.nanoTime() - t0) / 1_000_000, target);
-            return target;
         } catch (IOException | InterruptedException | RuntimeException e) {
             LOG.warning("no AOT cache for child JVMs (they start slower): %s", e);
             throw new IllegalStateException(e);
         }
+        try {
+            return running.join(); // another context of this process is training for the same key
+        } catch (java.util.concurrent.CompletionException e) {
+            throw new IllegalStateException(e.getCause()); // its failure was logged where it happened
+        }
+    }
+
+    /** One training run for {@code target}; the file is renamed into place atomically. */
+    private Path train(Path dir, Path target) throws IOException, InterruptedException {
+        Path tmp = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
+        Path samplePayload = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".sample");
+        ChildSpec spec = sample.get();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(Files.newOutputStream(samplePayload))) {
+            if (spec != null) {
+                spec.writeTo(out);
+            }
+        }
+        List<String> cmd = command.command(null, List.of("-XX:AOTCacheOutput=" + tmp, "-Xlog:aot=off", "-Xlog:cds=off"),
+                "--train", samplePayload.toString());
+        long t0 = System.nanoTime();
+        Path log = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".log");
+        // stdin stays an open pipe that is never written: the training JVM halts when it sees
+        // end of stream, i.e. when this JVM dies, like every other child
+        java.lang.Process p = new ProcessBuilder(cmd)
+                .redirectInput(ProcessBuilder.Redirect.PIPE)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(log.toFile())
+                .start();
+        try {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("AOT training run did not finish in 120 s");
+            }
+            if (p.exitValue() != 0 || !Files.isRegularFile(tmp)) {
+                Files.deleteIfExists(tmp);
+                String output = Files.readString(log).strip();
+                throw new IOException("AOT training run failed with exit code " + p.exitValue()
+                        + (output.isEmpty() ? "" : ": " + output.substring(Math.max(0, output.length() - 600))));
+            }
+        } finally {
+            p.getOutputStream().close();
+            Files.deleteIfExists(log);
+            Files.deleteIfExists(samplePayload);
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        prune(dir, target);
+        LOG.debug("AOT cache for child JVMs built in %d ms: %s", (System.nanoTime() - t0) / 1_000_000, target);
+        return target;
     }
 
     /** How many caches to keep: every rebuild of the application's jars makes a new one (about 14 MB). */
