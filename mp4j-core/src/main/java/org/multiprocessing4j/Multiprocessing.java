@@ -8,6 +8,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.multiprocessing4j.internal.codec.Codec;
 import org.multiprocessing4j.internal.log.Log;
+import org.multiprocessing4j.internal.process.Jit;
 
 /**
  * The module-level API of CPython's {@code multiprocessing}: contexts, the current process,
@@ -252,6 +253,22 @@ public final class Multiprocessing {
      */
     public static List<Process> activeChildren() {
         return List.copyOf(currentProcess().liveChildren());
+    }
+
+    /**
+     * Compiles this JVM's side of the hot paths before they matter: runs locks, shared values,
+     * pipes, queues and a pool worker's loop on private objects (in this JVM only; about 1-2 s of
+     * CPU on 2 cores), then waits until the JIT compiler has been idle for a moment (at most a few
+     * seconds). Every pre-started ({@code warm}) child JVM does the same while it waits in the
+     * reserve; this is the parent's counterpart, for a program whose first messages or lock
+     * rounds must already be fast (a latency-sensitive parent, a benchmark). Without it, those
+     * paths run interpreted or at C1 for their first tens of thousands of calls, and the
+     * compiler then works beside them. Optional: nothing else depends on it. No Python
+     * counterpart.
+     */
+    public static void warmUp() {
+        SharedWarmup.run(false);
+        Jit.awaitQuiet();
     }
 
     /** The number of processors this JVM may use (CPython: {@code cpu_count()}). */

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.internal.shm.Segments;
 
 /**
- * The warm-up every pre-started JVM runs, run here in the test JVM: it checks its own results
+ * The warm-up every pre-started JVM runs, run here in the test JVM through its public entry
+ * ({@link Multiprocessing#warmUp()}, a parent's own warm-up): it checks its own results
  * (sums of what went through each queue, pipe, lock and pool loop) and throws when one is wrong,
  * and it must give back every segment it made. A pre-started JVM only prints a failed warm-up on
  * its stderr, so this is where a broken one shows.
@@ -28,7 +29,7 @@ class SharedWarmupTest {
         Set<String> attachedBefore = Segments.attachedNames();
         Set<String> filesBefore = segmentFiles();
 
-        SharedWarmup.run(false); // throws IllegalStateException naming the part whose result was wrong
+        Multiprocessing.warmUp(); // SharedWarmup.run: throws IllegalStateException naming the part whose result was wrong
 
         Set<String> attachedNow = new java.util.TreeSet<>(Segments.attachedNames());
         attachedNow.removeAll(attachedBefore);

@@ -97,6 +97,13 @@ public final class Bench {
         List<Map<String, Object>> failures = new ArrayList<>();
         List<Result> plain = new ArrayList<>();
         long tStart = System.nanoTime();
+        // Untimed start-up: this JVM's side of the library's hot paths compiled before the first
+        // workload (Multiprocessing.warmUp, what each pre-started child does while idle). Measured
+        // without it (2026-11-24, -Xlog:jit+compilation and perf sched): C2 compiled Ring.put,
+        // the VarHandle accessors and the codec paths in this JVM during the samples of
+        // pipe_roundtrip, taking one of two cores from the two processes doing the round trips.
+        Multiprocessing.warmUp();
+        err.printf("[%7.1fs] warm-up of this JVM done%n", (System.nanoTime() - tStart) / 1e9);
         for (Workload w : selected) {
             // Untimed: the JIT finishes what this JVM's start or the workload before queued, so a
             // workload's samples do not share two cores with compilations of unrelated code. A

@@ -19,6 +19,7 @@ import org.multiprocessing4j.Process;
 import org.multiprocessing4j.Queue;
 import org.multiprocessing4j.SharedLongArray;
 import org.multiprocessing4j.SimpleQueue;
+import org.multiprocessing4j.internal.process.Jit;
 
 /**
  * {@code pipe_roundtrip}, {@code pipe_bytes_bandwidth}, {@code queue_throughput},
@@ -49,6 +50,24 @@ final class IpcWorkloads {
 
     private interface SampleRun {
         double sample() throws Exception;
+    }
+
+    /** A round-trip workload's timed function: {@code k} round trips, us per round trip. */
+    private interface RoundTrips {
+        double sample(int k) throws Exception;
+    }
+
+    /**
+     * The anchor's warm-up of a round-trip workload: the timed function itself, {@code n / 10}
+     * round trips (at least 100), untimed. Then this JVM's compiler finishes what the warm-up
+     * queued: on two cores a C2 compilation of the timed loop (with send and receive inlined)
+     * that runs beside the first sample takes a core from one of the two processes doing the
+     * round trips. Measured before (2026-11-24): the first of seven samples was the slowest by
+     * far in every sitting (pipe 15-21 us, queue 15-27 us, the others 0.9-4).
+     */
+    private static void warmUp(RoundTrips run, int n) throws Exception {
+        run.sample(warmUpRounds(n));
+        Jit.awaitQuiet();
     }
 
     /** Joins a benchmark child and checks that it ended normally. */
@@ -109,24 +128,20 @@ final class IpcWorkloads {
             readyReserve();
             Connection c = pipe.conn1();
             long[] done = {0};
-            SampleRun run = () -> {
+            RoundTrips run = k -> {
                 long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
+                for (int i = 0; i < k; i++) {
                     c.send(i);
                     Object r = c.recv();
                     if (!(r instanceof Integer v) || v != i + 1) {
                         throw new IllegalStateException("pipe_roundtrip: unexpected reply " + r);
                     }
                 }
-                done[0] += n;
-                return (System.nanoTime() - t0) / 1e3 / n;
+                done[0] += k;
+                return (System.nanoTime() - t0) / 1e3 / k;
             };
-            for (int i = 0; i < warmUpRounds(n); i++) {
-                c.send(i);
-                check(Integer.valueOf(i + 1).equals(c.recv()), "pipe_roundtrip: warm-up reply");
-            }
-            done[0] += warmUpRounds(n);
-            List<Double> samples = repeats(sizes, run);
+            warmUp(run, n);
+            List<Double> samples = repeats(sizes, () -> run.sample(n));
             c.send(null);
             g.awaitDone(1);
             check(report.get(0) == done[0], "pipe_roundtrip: child echoed " + report.get(0) + ", expected " + done[0]);
@@ -530,24 +545,20 @@ final class IpcWorkloads {
             g.awaitReady(1);
             readyReserve();
             long[] done = {0};
-            SampleRun run = () -> {
+            RoundTrips run = k -> {
                 long t0 = System.nanoTime();
-                for (int i = 0; i < n; i++) {
+                for (int i = 0; i < k; i++) {
                     qIn.put(i);
                     int r = qOut.get();
                     if (r != i + 1) {
                         throw new IllegalStateException("queue_latency: unexpected reply " + r);
                     }
                 }
-                done[0] += n;
-                return (System.nanoTime() - t0) / 1e3 / n;
+                done[0] += k;
+                return (System.nanoTime() - t0) / 1e3 / k;
             };
-            for (int i = 0; i < warmUpRounds(n); i++) {
-                qIn.put(i);
-                check(qOut.get() == i + 1, "queue_latency: warm-up reply");
-            }
-            done[0] += warmUpRounds(n);
-            List<Double> samples = repeats(sizes, run);
+            warmUp(run, n);
+            List<Double> samples = repeats(sizes, () -> run.sample(n));
             qIn.put(-1);
             g.awaitDone(1);
             check(report.get(0) == done[0], "queue_latency: child echoed " + report.get(0) + ", expected " + done[0]);
