@@ -9,11 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.stream.IntStream;
 import org.multiprocessing4j.AsyncResult;
 import org.multiprocessing4j.Multiprocessing;
 import org.multiprocessing4j.Pool;
 import org.multiprocessing4j.ProcessPoolExecutor;
+import org.multiprocessing4j.internal.process.Jit;
 
 /**
  * {@code pool_map}, {@code pool_apply_async}, {@code pool_imap_unordered},
@@ -46,16 +46,50 @@ final class PoolWorkloads {
         return s;
     }
 
+    /**
+     * Python's {@code range(n)}: a lazy sequence whose elements are made when asked for, as the
+     * anchor's {@code range(N)} is (it has a length, so CPython's map does not turn it into a
+     * list). It was a list of {@code n} boxed integers made before each sample: measured
+     * (2026-11-24, {@code -Xlog:gc} of the bench's JVM), with 1,000,000 of them alive through a
+     * sample, the G1 young collections during the executor's map copied them and paused 100-180
+     * ms, in samples of about 100 ms (3.8-13M tasks/s from sample to sample).
+     */
     static List<Integer> range(int n) {
-        return IntStream.range(0, n).boxed().toList();
+        return new Range(n);
+    }
+
+    private static final class Range extends java.util.AbstractList<Integer> implements java.util.RandomAccess {
+        private final int n;
+
+        Range(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public Integer get(int index) {
+            return java.util.Objects.checkIndex(index, n);
+        }
+
+        @Override
+        public int size() {
+            return n;
+        }
     }
 
     private interface Sample {
         double run(int k) throws Exception;
     }
 
+    /**
+     * The anchor's structure: one untimed run of {@code warmUp} tasks, then the timed repeats of
+     * {@code n}. Between them, this JVM's compiler finishes what the warm-up queued (the workers,
+     * idle meanwhile, leave the CPUs to their own compilers). Measured without the wait
+     * (2026-11-24): the executor's map samples rose steadily through the seven, 4.7, 5.4, 8.0,
+     * 11.8, 14.2, 16.4, 15.4M tasks/s, the compilers of three busy JVMs finishing on two cores.
+     */
     private static List<Double> repeats(Sizes sizes, int n, int warmUp, Sample s) throws Exception {
         s.run(warmUp);
+        Jit.awaitQuiet();
         List<Double> out = new ArrayList<>();
         for (int i = 0; i < sizes.repeats(); i++) {
             out.add(s.run(n));
