@@ -104,16 +104,15 @@ public final class AotCache {
     }
 
     private Path locateOrBuild() {
-        Path target;
-        CompletableFuture<Path> mine = new CompletableFuture<>();
         CompletableFuture<Path> running;
         try {
             Path dir = directory();
             Files.createDirectories(dir);
-            target = dir.resolve("child-" + key() + ".aot");
+            Path target = dir.resolve("child-" + key() + ".aot");
             if (Files.isRegularFile(target) && Files.size(target) > 0) {
                 return target;
             }
+            CompletableFuture<Path> mine = new CompletableFuture<>();
             running = TRAINING.putIfAbsent(target, mine);
             if (running == null) {
                 try {
