@@ -110,10 +110,9 @@ public final class Mutex {
         return state >>> 32;
     }
 
-    /** True when the owner named by {@code state} is alive (this process counts as alive). */
+    /** True when the owner named by {@code state} is alive ({@link Liveness#isAlive} knows this process too). */
     private static boolean alive(long state) {
-        int pid = pidOf(state);
-        return pid == Liveness.PID || Liveness.isAlive(pid, startTag(state));
+        return Liveness.isAlive(pidOf(state), startTag(state));
     }
 
     /** One attempt, no waiting; true when this process now holds the lock. */
