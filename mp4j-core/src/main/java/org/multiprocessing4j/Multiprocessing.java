@@ -257,17 +257,20 @@ public final class Multiprocessing {
 
     /**
      * Compiles this JVM's side of the hot paths before they matter: runs locks, shared values,
-     * pipes, queues and a pool worker's loop on private objects (in this JVM only; about 1-2 s of
-     * CPU on 2 cores), then waits until the JIT compiler has been idle for a moment (at most a few
-     * seconds). Every pre-started ({@code warm}) child JVM does the same while it waits in the
-     * reserve; this is the parent's counterpart, for a program whose first messages or lock
-     * rounds must already be fast (a latency-sensitive parent, a benchmark). Without it, those
+     * pipes, queues and a pool worker's loop on private objects, and this JVM's part of a process
+     * start (3,000 starts of an empty target with the thread start method, numbered apart from
+     * the program's own processes), all in this JVM only (about 2-3 s of CPU on 2 cores), then
+     * waits until the JIT compiler has been idle for a moment (at most a few seconds). Every
+     * pre-started ({@code warm}) child JVM does the like while it waits in the reserve; this is
+     * the parent's counterpart, for a program whose first messages, lock rounds or process starts
+     * must already be fast (a latency-sensitive parent, a benchmark). Without it, those
      * paths run interpreted or at C1 for their first tens of thousands of calls, and the
      * compiler then works beside them. Optional: nothing else depends on it. No Python
      * counterpart.
      */
     public static void warmUp() {
         SharedWarmup.run(false);
+        StartWarmup.run();
         Jit.awaitQuiet();
     }
 

@@ -168,6 +168,16 @@ public class Process implements AutoCloseable, Serializable {
         return new Process(Role.MAIN, "MainProcess", new int[0], false);
     }
 
+    /**
+     * A current process for a warm-up thread ({@link StartWarmup}): processes started there are
+     * its children, numbered apart from this JVM's, under a key that never leaves this JVM.
+     */
+    static Process scratchParent() {
+        Process p = new Process(Role.CURRENT, "warm-up", new int[0], false);
+        p.authkey = new byte[32];
+        return p;
+    }
+
     private Process(Role role, String name, int[] identity, boolean daemon) {
         this.role = role;
         this.name = name;
