@@ -45,7 +45,7 @@ final class ManagerRef implements Serializable {
 
     @Serial
     private Object readResolve() throws ObjectStreamException {
-        if (Codec.rehearsing()) {
+        if (Codec.resolvingHandle()) {
             return null; // a warm JVM's rehearsal: nothing is connected, claimed or kept
         }
         Codec codec = Codec.decoding() != null ? Codec.decoding() : Multiprocessing.sharedCodec();

@@ -63,7 +63,7 @@ record SharedRef(int kind, String segment, SharedLock lock, Serializable extra)
 
     /** The handle object this ref names, attached in this process. */
     Object resolve() {
-        if (kind >= PIPE && org.multiprocessing4j.internal.codec.Codec.rehearsing()) {
+        if (org.multiprocessing4j.internal.codec.Codec.resolvingHandle() && kind >= PIPE) {
             return null; // a rehearsal only loads classes: it must not count as a holder of a pipe end
         }
         return switch (kind) {

@@ -52,7 +52,8 @@ import org.multiprocessing4j.SerializationException;
  */
 public final class Codec {
     private static final ThreadLocal<Codec> DECODING = new ThreadLocal<>();
-    private static final ThreadLocal<Boolean> REHEARSING = ThreadLocal.withInitial(() -> false);
+    /** The rehearsal running on this thread (see {@link #rehearse}), or null. */
+    private static final ThreadLocal<RehearsalState> REHEARSING = new ThreadLocal<>();
     private static final Pattern NOT_REGISTERED =
             Pattern.compile("(?:[Cc]lass|[Tt]ype) ([\\w$.\\[\\]]+) is not registered");
 
@@ -318,22 +319,53 @@ public final class Codec {
     }
 
     /**
-     * Runs a decode whose result is thrown away (a warm JVM's rehearsal, AOT training): handles
-     * met on the way do not attach their shared memory or count as users of a pipe end.
+     * Runs a decode ahead of need (a warm JVM's rehearsal, AOT training): handles met on the way
+     * do not attach their shared memory, count as users of a pipe end or connect to a manager.
+     *
+     * @return the decoded value, and whether it is a plain copy: true when no handle was met, so
+     *     that the value is what a real decode of the same bytes would give (it may then stand in
+     *     for one)
      */
-    public static <T> T rehearse(java.util.function.Supplier<T> decode) {
-        boolean outer = REHEARSING.get();
-        REHEARSING.set(true);
+    public static <T> Rehearsal<T> rehearse(java.util.function.Supplier<T> decode) {
+        RehearsalState outer = REHEARSING.get();
+        RehearsalState state = new RehearsalState();
+        REHEARSING.set(state);
         try {
-            return decode.get();
+            T value = decode.get();
+            return new Rehearsal<>(value, !state.metHandle);
         } finally {
             REHEARSING.set(outer);
+            if (outer != null && state.metHandle) {
+                outer.metHandle = true;
+            }
         }
+    }
+
+    /** What {@link #rehearse} gave. */
+    public record Rehearsal<T>(T value, boolean plain) {}
+
+    /**
+     * Called by every handle (shared object, pipe end, queue, manager or cluster proxy) as it is
+     * decoded. True inside {@link #rehearse}: the handle must then not attach, claim or connect
+     * anything; the rehearsal's value is marked as not plain.
+     */
+    public static boolean resolvingHandle() {
+        RehearsalState state = REHEARSING.get();
+        if (state == null) {
+            return false;
+        }
+        state.metHandle = true;
+        return true;
     }
 
     /** True inside {@link #rehearse}. */
     public static boolean rehearsing() {
-        return REHEARSING.get();
+        return REHEARSING.get() != null;
+    }
+
+    /** The state of the rehearsal running on this thread. */
+    private static final class RehearsalState {
+        boolean metHandle;
     }
 
     /** The registered class names in registration order (for a child to rebuild this codec). */

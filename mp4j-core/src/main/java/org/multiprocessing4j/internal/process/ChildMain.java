@@ -11,7 +11,6 @@ import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 import java.util.List;
 import org.multiprocessing4j.internal.codec.Codec;
 
@@ -42,7 +41,8 @@ public final class ChildMain {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 2 && args[0].equals("--train")) {
-            watchParent(System.in, new CountDownLatch(0));
+            runReceived = true;
+            watchParent(System.in);
             train(Path.of(args[1]));
             System.exit(0);
             return;
@@ -74,8 +74,7 @@ public final class ChildMain {
             return;
         }
 
-        CountDownLatch runReceived = new CountDownLatch(1);
-        watchParent(control, runReceived);
+        watchParent(control);
 
         Codec codec = null;
         ChildSpec spec = null;
@@ -83,6 +82,8 @@ public final class ChildMain {
         long tMain = System.nanoTime();
         long tFrame = tMain;
         Thread preparing = null;
+        // the process object the last preparation decoded ahead, when it may stand in for a decode of RUN's payload
+        java.util.concurrent.atomic.AtomicReference<Rehearsed> rehearsed = new java.util.concurrent.atomic.AtomicReference<>();
         while (spec == null) {
             Control.Frame f = Control.receive(control);
             if (f == null) {
@@ -100,6 +101,7 @@ public final class ChildMain {
                 if (preparing != null) {
                     preparing.join();
                 }
+                rehearsed.set(null);
                 // On its own thread, so that this one goes on reading the control channel: a
                 // context closed during a long warm-up (the manager part takes about a second)
                 // ends this JVM at once, not when the warm-up is over. The parent sends RUN only
@@ -118,7 +120,11 @@ public final class ChildMain {
                     }
                     if (rehearsal.length > 0) {
                         try {
-                            Codec.rehearse(() -> ProcessAccess.get().decodePayload(prepared, rehearsal)); // see WarmReserve: load what the next RUN will need
+                            // see WarmReserve: load what the next RUN will need, and keep what it decoded
+                            Codec.Rehearsal<Object> r = Codec.rehearse(() -> ProcessAccess.get().decodePayload(prepared, rehearsal));
+                            if (r.plain()) {
+                                rehearsed.set(new Rehearsed(prepared, rehearsal, r.value()));
+                            }
                         } catch (RuntimeException e) {
                             // a rehearsal is an optimisation only
                         }
@@ -137,7 +143,7 @@ public final class ChildMain {
                 spec = ChildSpec.readFrom(f.bodyStream());
             }
         }
-        runReceived.countDown();
+        runReceived = true; // the parent watch reads stdin from now on (see watchParent)
 
         long tRun = System.nanoTime();
         long tDecoded = tRun;
@@ -148,7 +154,10 @@ public final class ChildMain {
                 codec = Codec.fromRegistry(spec.registry(), spec.generation(), loader);
             }
             tCodec = System.nanoTime();
-            Object process = ProcessAccess.get().decodePayload(codec, spec.payload());
+            Rehearsed ahead = rehearsed.get();
+            Object process = ahead != null && ahead.matches(codec, spec)
+                    ? ahead.process() // decoded from the same bytes by this codec while idle
+                    : ProcessAccess.get().decodePayload(codec, spec.payload());
             tDecoded = System.nanoTime();
             exitCode = ProcessAccess.get().runAsChild(process, spec, false);
         } catch (Throwable t) {
@@ -176,12 +185,6 @@ public final class ChildMain {
     }
 
     /**
-     * Starts the parent watch: once {@code start} opens, a daemon thread reads {@code in} (the
-     * control channel, on which nothing more is sent) until end of stream, which means the
-     * parent's end of the pipe was closed by the kernel: the parent is gone. Then it halts.
-     * Started early, while the JVM has nothing else to do; the latch releases it.
-     */
-    /**
      * Halts because the parent is gone or closed its context, first letting go of this process's
      * segments (a warm JVM stopped in the middle of its warm-up holds private ones, which would
      * otherwise wait for the next process's sweep). Halts whatever happens.
@@ -198,15 +201,37 @@ public final class ChildMain {
         }
     }
 
-    private static void watchParent(java.io.InputStream in, CountDownLatch start) {
+    /**
+     * Set by the main thread when RUN has arrived (or at once in a training run): from then on the
+     * parent watch reads the control channel, on which nothing more is sent.
+     */
+    private static volatile boolean runReceived;
+    /** How often the parent watch looks at {@link #runReceived} until it is set. */
+    private static final long WATCH_POLL_NANOS = 100_000_000L;
+
+    /**
+     * Starts the parent watch: once {@link #runReceived} is set, a daemon thread reads {@code in}
+     * (the control channel, on which nothing more is sent) until end of stream, which means the
+     * parent's end of the pipe was closed by the kernel: the parent is gone. Then it halts.
+     * Started early, while the JVM has nothing else to do. Until RUN the main thread reads the
+     * channel and sees its end itself.
+     *
+     * <p>The watch looks at the flag every {@value #WATCH_POLL_NANOS} ns instead of being woken:
+     * waking it (a latch) put a wake-up of another thread, 60 us measured on this project's VMs
+     * (2026-11-24), on every warm start's way to {@code run()}. A parent that dies in the first
+     * 100 ms of a run is seen that much later, well within the second a child has to follow it.
+     */
+    private static void watchParent(java.io.InputStream in) {
         Thread watch = new Thread(() -> {
             byte[] drain = new byte[256];
             try {
-                start.await();
+                while (!runReceived) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(WATCH_POLL_NANOS);
+                }
                 while (in.read(drain) >= 0) {
                     // nothing is expected; end of stream is the signal
                 }
-            } catch (IOException | InterruptedException ignored) {
+            } catch (IOException ignored) {
                 // a broken pipe: the parent is gone as well
             }
             haltParentDied();
@@ -281,6 +306,18 @@ public final class ChildMain {
     private static long epochMicros() {
         java.time.Instant now = java.time.Instant.now();
         return now.getEpochSecond() * 1_000_000 + now.getNano() / 1000;
+    }
+
+    /**
+     * A process object a preparation decoded ahead ({@link Codec#rehearse}) from {@code payload}
+     * with {@code codec}, holding no handle: a decode of the same bytes with the same codec would
+     * give an equal, equally fresh object, so a RUN that carries them takes this one instead (the
+     * decode of a lambda target cost a warm start about 90 us, measured 2026-11-24).
+     */
+    private record Rehearsed(Codec codec, byte[] payload, Object process) {
+        boolean matches(Codec runCodec, ChildSpec spec) {
+            return runCodec == codec && spec.generation() == codec.generation() && java.util.Arrays.equals(payload, spec.payload());
+        }
     }
 
     /** A serializable function for the warm-up. */
