@@ -32,13 +32,19 @@ final class StartWarmup {
 
     private StartWarmup() {}
 
-    /** Runs the warm-up; returns when it is over. */
+    /**
+     * Runs the warm-up; returns when it is over.
+     *
+     * @throws IllegalStateException when one of its starts failed (a start that does not end
+     *     with exit code 0 is a broken start path)
+     */
     static void run() {
         if (ROUNDS == 0) {
             return;
         }
         Context context = Context.builder(StartMethod.THREAD).build();
         Process scratch = Process.scratchParent();
+        java.util.concurrent.atomic.AtomicReference<RuntimeException> failure = new java.util.concurrent.atomic.AtomicReference<>();
         Thread t = Thread.ofPlatform().name("mp4j-warmup-start").start(() -> {
             Multiprocessing.enterThreadProcess(scratch);
             try {
@@ -54,6 +60,8 @@ final class StartWarmup {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                failure.set(e);
             } finally {
                 Multiprocessing.leaveThreadProcess();
             }
@@ -65,6 +73,9 @@ final class StartWarmup {
             Thread.currentThread().interrupt();
         } finally {
             context.close();
+        }
+        if (failure.get() != null) {
+            throw new IllegalStateException("the process start warm-up failed", failure.get());
         }
     }
 

@@ -59,7 +59,7 @@ class StartWarmupTest {
         assertTrue(first.plain());
         assertNotSame(first.value(), second.value());
         ((Process) first.value()).run(); // the decoded target and argument: throws unless it got 42
-        assertFalse(Codec.rehearsing(), "the rehearsal mark outlived the rehearsal");
+        assertFalse(Codec.resolvingHandle(), "the rehearsal mark outlived the rehearsal");
     }
 
     @Test

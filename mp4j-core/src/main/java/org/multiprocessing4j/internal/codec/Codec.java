@@ -358,11 +358,6 @@ public final class Codec {
         return true;
     }
 
-    /** True inside {@link #rehearse}. */
-    public static boolean rehearsing() {
-        return REHEARSING.get() != null;
-    }
-
     /** The state of the rehearsal running on this thread. */
     private static final class RehearsalState {
         boolean metHandle;

@@ -316,7 +316,8 @@ public final class ChildMain {
      */
     private record Rehearsed(Codec codec, byte[] payload, Object process) {
         boolean matches(Codec runCodec, ChildSpec spec) {
-            return runCodec == codec && spec.generation() == codec.generation() && java.util.Arrays.equals(payload, spec.payload());
+            // the same codec object: RUN's generation is the one it was built for (else main builds another)
+            return runCodec == codec && java.util.Arrays.equals(payload, spec.payload());
         }
     }
 
