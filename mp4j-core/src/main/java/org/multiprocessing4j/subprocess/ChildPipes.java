@@ -36,7 +36,7 @@ final class ChildPipes implements AutoCloseable {
     /** Longest one {@code poll} lasts: how late a collecting thread may see its interrupt. */
     private static final int SLICE_MS = 20;
     /** The first read's size: most children say little. */
-    private static final int FIRST_CHUNK = 4096;
+    private static final int FIRST_CHUNK = Scratch.COLLECT_BUFFER_SIZE;
     /** A pipe's capacity on Linux, what one read can return at most: the read size once one filled the first. */
     private static final int CHUNK = 65536;
 
@@ -107,10 +107,13 @@ final class ChildPipes implements AutoCloseable {
                 got[i] = new ByteArrayOutputStream();
             }
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pollFds = arena.allocate(16, 4); // two struct pollfd { int fd; short events; short revents; }
+        Arena large = null; // for a child that writes a lot: the first chunk filled, the rest in 64 KiB reads
+        try {
+            Scratch scratch = Scratch.get();
+            // two struct pollfd { int fd; short events; short revents; }
+            MemorySegment pollFds = scratch.at(Scratch.COLLECT_POLL, 16);
+            MemorySegment state = scratch.at(Scratch.COLLECT_STATE, SpawnedProcess.Native.CALL_STATE.byteSize());
             MemorySegment buffer = null;
-            MemorySegment state = arena.allocate(SpawnedProcess.Native.CALL_STATE);
             byte[] chunk = null;
             for (;;) {
                 int out = fds.get(STDOUT);
@@ -142,7 +145,7 @@ final class ChildPipes implements AutoCloseable {
                     }
                     int which = k == 0 ? STDOUT : STDERR;
                     if (buffer == null) {
-                        buffer = arena.allocate(FIRST_CHUNK);
+                        buffer = scratch.at(Scratch.COLLECT_BUFFER, FIRST_CHUNK);
                         chunk = new byte[FIRST_CHUNK];
                     }
                     // readable, hung up or failed: one read tells which (data, 0 at the end, -1 an error)
@@ -151,7 +154,8 @@ final class ChildPipes implements AutoCloseable {
                         MemorySegment.copy(buffer, JAVA_BYTE, 0, chunk, 0, (int) n);
                         got[which].write(chunk, 0, (int) n);
                         if (n == chunk.length && chunk.length < CHUNK) { // a child that writes a lot
-                            buffer = arena.allocate(CHUNK);
+                            large = Arena.ofConfined();
+                            buffer = large.allocate(CHUNK);
                             chunk = new byte[CHUNK];
                         }
                     } else if (n == 0 || (int) SpawnedProcess.Native.ERRNO.get(state, 0L) != SpawnedProcess.Native.EINTR) {
@@ -163,6 +167,10 @@ final class ChildPipes implements AutoCloseable {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("reading the child's output failed", t);
+        } finally {
+            if (large != null) {
+                large.close();
+            }
         }
     }
 

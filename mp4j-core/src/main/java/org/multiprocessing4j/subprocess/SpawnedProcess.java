@@ -13,6 +13,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
@@ -181,12 +182,13 @@ final class SpawnedProcess extends Process {
         int[] parentEnds = {-1, -1, -1};
         int[] childEnds = {-1, -1, -1};
         boolean started = false;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment fa = arena.allocate(256, 16);
+        Scratch scratch = Scratch.get();
+        try (Scratch.SpawnAllocator arena = scratch.spawnAllocator()) {
+            MemorySegment fa = scratch.at(Scratch.FILE_ACTIONS, Scratch.FILE_ACTIONS_SIZE);
             check((int) Native.FA_INIT.invokeExact(fa), "posix_spawn_file_actions_init");
             try {
-                fileActions(arena, fa, o, parentEnds, childEnds);
-                int childPid = spawn(arena, cmd, environment, fa, Attributes.ATTR);
+                fileActions(scratch, arena, fa, o, parentEnds, childEnds);
+                int childPid = spawn(scratch, arena, cmd, environment, fa, Attributes.ATTR);
                 // opened now, while the child cannot have been reaped: its pid is surely still its own
                 SpawnedProcess p = new SpawnedProcess(childPid, openPidfd(childPid),
                         new ChildPipes(parentEnds[0], parentEnds[1], parentEnds[2]));
@@ -242,17 +244,17 @@ final class SpawnedProcess extends Process {
     }
 
     /** Adds the file actions: working directory, the three standard streams, every other descriptor closed. */
-    private static void fileActions(Arena arena, MemorySegment fa, Options o, int[] parentEnds, int[] childEnds)
-            throws Throwable {
+    private static void fileActions(Scratch scratch, SegmentAllocator arena, MemorySegment fa, Options o, int[] parentEnds,
+            int[] childEnds) throws Throwable {
         if (o.cwd != null) {
             check((int) Native.FA_CHDIR.invokeExact(fa, arena.allocateFrom(o.cwd.toString())), "addchdir");
         }
-        stream(arena, fa, 0, o.stdin, parentEnds, childEnds);
-        stream(arena, fa, 1, o.stdout, parentEnds, childEnds);
+        stream(scratch, arena, fa, 0, o.stdin, parentEnds, childEnds);
+        stream(scratch, arena, fa, 1, o.stdout, parentEnds, childEnds);
         if (o.stderr == Redirect.STDOUT) {
             check((int) Native.FA_DUP2.invokeExact(fa, 1, 2), "adddup2");
         } else {
-            stream(arena, fa, 2, o.stderr, parentEnds, childEnds);
+            stream(scratch, arena, fa, 2, o.stderr, parentEnds, childEnds);
         }
         // every other descriptor of this JVM stays out of the child (the JDK does not open all
         // of its files close-on-exec; ProcessBuilder closes them in its helper the same way)
@@ -260,8 +262,8 @@ final class SpawnedProcess extends Process {
     }
 
     /** Starts the child ({@code posix_spawnp}: the program looked up on the PATH); its pid. */
-    private static int spawn(Arena arena, List<String> cmd, Map<String, String> environment, MemorySegment fa,
-            MemorySegment attr) throws Throwable {
+    private static int spawn(Scratch scratch, SegmentAllocator arena, List<String> cmd, Map<String, String> environment,
+            MemorySegment fa, MemorySegment attr) throws Throwable {
         MemorySegment argv = arena.allocate(ADDRESS, cmd.size() + 1);
         for (int i = 0; i < cmd.size(); i++) {
             argv.setAtIndex(ADDRESS, i, arena.allocateFrom(cmd.get(i)));
@@ -276,7 +278,7 @@ final class SpawnedProcess extends Process {
             }
             envp.setAtIndex(ADDRESS, i, MemorySegment.NULL);
         }
-        MemorySegment pidOut = arena.allocate(JAVA_INT);
+        MemorySegment pidOut = scratch.at(Scratch.PID, JAVA_INT.byteSize());
         int r = (int) Native.SPAWNP.invokeExact(pidOut, argv.getAtIndex(ADDRESS, 0), fa, attr, argv, envp);
         if (r != 0) {
             boolean programMissing = Subprocess.missingProgram(List.of(cmd)) != null;
@@ -289,11 +291,11 @@ final class SpawnedProcess extends Process {
     }
 
     /** Sets up child descriptor {@code fd} as {@code r} says; for a pipe, records both ends. */
-    private static void stream(Arena arena, MemorySegment fa, int fd, Redirect r, int[] parentEnds, int[] childEnds)
-            throws Throwable {
+    private static void stream(Scratch scratch, SegmentAllocator arena, MemorySegment fa, int fd, Redirect r,
+            int[] parentEnds, int[] childEnds) throws Throwable {
         switch (r) {
             case Redirect.Special s when s == Redirect.Special.PIPE -> {
-                MemorySegment fds = arena.allocate(JAVA_INT, 2);
+                MemorySegment fds = scratch.at(Scratch.PIPE_FDS, 2 * JAVA_INT.byteSize());
                 check((int) Native.PIPE2.invokeExact(fds, O_CLOEXEC), "pipe2");
                 int read = fds.getAtIndex(JAVA_INT, 0);
                 int write = fds.getAtIndex(JAVA_INT, 1);
@@ -347,9 +349,10 @@ final class SpawnedProcess extends Process {
     }
 
     private void reap(int options) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = arena.allocate(JAVA_INT);
-            MemorySegment state = arena.allocate(Native.CALL_STATE);
+        try {
+            Scratch scratch = Scratch.get();
+            MemorySegment st = scratch.at(Scratch.REAP_STATUS, JAVA_INT.byteSize());
+            MemorySegment state = scratch.at(Scratch.REAP_STATE, Native.CALL_STATE.byteSize());
             for (;;) {
                 int r = (int) Native.WAITPID.invokeExact(state, (int) pid, st, options);
                 if (r == 0) {
@@ -433,8 +436,9 @@ final class SpawnedProcess extends Process {
             }
             return awaitStatus(deadline);
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment pollFd = arena.allocate(8, 4); // struct pollfd { int fd; short events; short revents; }
+        try {
+            // struct pollfd { int fd; short events; short revents; }
+            MemorySegment pollFd = Scratch.get().at(Scratch.WAIT_POLL, 8);
             pollFd.set(JAVA_INT, 0, fd);
             pollFd.set(JAVA_SHORT, 4, Native.POLLIN);
             while (!status.isDone()) {

@@ -73,6 +73,30 @@ class SubprocessTest {
         assertNull(plain.stdout(), "not captured without a pipe");
     }
 
+    /**
+     * Arguments, environment and working directory larger than a thread's scratch region for a
+     * spawn (2 KiB, see Scratch) reach the child whole, and runs on the same thread after them,
+     * which reuse that memory without zeroing it, see only their own.
+     */
+    @Test
+    void longArgumentsAndEnvironmentReachTheChildWhole() throws Exception {
+        String longArg = "a".repeat(3000) + "z";
+        CompletedProcess r = Subprocess.run(List.of("printf", "%s|%s", longArg, "short"),
+                Options.defaults().captureOutput().text());
+        assertEquals(longArg + "|short", r.stdoutText());
+        String value = "v".repeat(5000);
+        Path deep = Files.createDirectories(dir.resolve("d".repeat(200)).resolve("e".repeat(200)));
+        r = Subprocess.run(List.of("sh", "-c", "printf %s \"$BIG\"; pwd"),
+                Options.defaults().env(java.util.Map.of("BIG", value, "PATH", System.getenv("PATH"))).cwd(deep)
+                        .captureOutput().text());
+        assertEquals(value + deep.toRealPath() + "\n", r.stdoutText());
+        for (String word : List.of("x", "yy", "")) {
+            r = Subprocess.run(List.of("printf", "%s", word), Options.defaults().captureOutput().text());
+            assertEquals(word, r.stdoutText());
+            assertEquals(0, r.returncode());
+        }
+    }
+
     @Test
     void inputIsFedAsBytesOrText() throws Exception {
         CompletedProcess r = Subprocess.run(List.of("cat"), Options.defaults().input("萌萌哒\n").captureOutput().text());

@@ -3,6 +3,7 @@ package org.multiprocessing4j.cli.bench;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.multiprocessing4j.internal.process.Jit;
 import org.multiprocessing4j.subprocess.CompletedProcess;
 import org.multiprocessing4j.subprocess.Options;
 import org.multiprocessing4j.subprocess.Subprocess;
@@ -21,6 +22,10 @@ final class SubprocessRun implements Workload {
     public List<Result> run(Sizes sizes) throws Exception {
         int n = sizes.count("subprocess_n");
         one(Math.max(n / 10, 5));
+        // untimed, as after the other workloads' warm-up: the JIT finishes what the warm-up queued.
+        // Measured (2026-11-25, compiler threads' CPU from /proc/self/task/*/schedstat): without
+        // it, C1 and C2 ran 130-210 ms during the first 200 timed runs (of about 240 ms).
+        Jit.awaitQuiet();
         List<Double> samples = new java.util.ArrayList<>();
         for (int i = 0; i < sizes.repeats(); i++) {
             samples.add(one(n));
