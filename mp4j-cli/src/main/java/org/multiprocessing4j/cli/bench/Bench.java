@@ -112,7 +112,7 @@ public final class Bench {
             // ms/run, quiet ones 0.62-0.65. A workload's own compilations stay in its samples.
             Jit.awaitQuiet();
             err.printf("[%7.1fs] %s ...%n", (System.nanoTime() - tStart) / 1e9, w.name());
-            Watchdog dog = Watchdog.arm(sizes.workloadTimeLimitSeconds(), w.name(), err);
+            Watchdog dog = Watchdog.arm(w.timeLimitSeconds(sizes), w.name(), err);
             long t0 = System.nanoTime();
             try {
                 List<Result> res = w.run(sizes);

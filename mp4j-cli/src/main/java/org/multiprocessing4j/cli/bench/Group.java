@@ -1,6 +1,7 @@
 package org.multiprocessing4j.cli.bench;
 
 import java.io.Serializable;
+import org.multiprocessing4j.Context;
 import org.multiprocessing4j.Multiprocessing;
 import org.multiprocessing4j.Semaphore;
 
@@ -13,9 +14,21 @@ import org.multiprocessing4j.Semaphore;
  */
 final class Group implements Serializable {
     private static final long serialVersionUID = 1L;
-    final Semaphore ready = Multiprocessing.semaphore(0);
-    final Semaphore go = Multiprocessing.semaphore(0);
-    final Semaphore done = Multiprocessing.semaphore(0);
+    final Semaphore ready;
+    final Semaphore go;
+    final Semaphore done;
+
+    /** A handshake on semaphores of the default context. */
+    Group() {
+        this(Multiprocessing.defaultContext());
+    }
+
+    /** A handshake on semaphores of {@code context} (whose processes use it). */
+    Group(Context context) {
+        ready = context.semaphore(0);
+        go = context.semaphore(0);
+        done = context.semaphore(0);
+    }
 
     /** In a child: announce readiness and wait for go. */
     void readyThenAwaitGo() throws InterruptedException {

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntToDoubleFunction;
+import org.multiprocessing4j.Context;
 import org.multiprocessing4j.Lock;
 import org.multiprocessing4j.Multiprocessing;
 import org.multiprocessing4j.Process;
@@ -33,8 +34,13 @@ final class SyncWorkloads {
      * fork has no such background cost, and the spec leaves start-up out of the timing).
      */
     static void readyReserve() throws InterruptedException {
-        if (!Multiprocessing.defaultContext().prepare(java.time.Duration.ofSeconds(120))) {
-            throw new IllegalStateException("the default context was not ready within 120 s");
+        readyReserve(Multiprocessing.defaultContext());
+    }
+
+    /** {@link #readyReserve()} of another context. */
+    static void readyReserve(Context context) throws InterruptedException {
+        if (!context.prepare(java.time.Duration.ofSeconds(120))) {
+            throw new IllegalStateException(context + " was not ready within 120 s");
         }
     }
 
@@ -130,12 +136,17 @@ final class SyncWorkloads {
 
     /** Starts the children, waits until ready, times go to all done; returns seconds. */
     static double runGroup(Group group, List<Process> children) throws InterruptedException {
-        readyReserve();
+        return runGroup(Multiprocessing.defaultContext(), group, children);
+    }
+
+    /** {@link #runGroup(Group, List)} for children of {@code context}. */
+    static double runGroup(Context context, Group group, List<Process> children) throws InterruptedException {
+        readyReserve(context);
         for (Process p : children) {
             p.start();
         }
         group.awaitReady(children.size());
-        readyReserve(); // start-up includes the reserve's refill: it would otherwise run beside the timed work
+        readyReserve(context); // start-up includes the reserve's refill: it would otherwise run beside the timed work
         long t0 = System.nanoTime();
         group.go(children.size());
         group.awaitDone(children.size());

@@ -8,6 +8,11 @@ interface Workload {
 
     List<Result> run(Sizes sizes) throws Exception;
 
+    /** How long the whole workload may take before the watchdog stops the bench (a hang). */
+    default int timeLimitSeconds(Sizes sizes) {
+        return sizes.workloadTimeLimitSeconds();
+    }
+
     /** False for workloads that run only when named with {@code --only} (the cluster's, which start JVMs of their own). */
     default boolean inDefaultRun() {
         return true;
