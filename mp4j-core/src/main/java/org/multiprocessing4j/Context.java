@@ -46,7 +46,7 @@ public final class Context implements AutoCloseable {
      * <p>Loops compile ten times sooner than the JVM's default ({@code -XX:Tier3BackEdgeThreshold=6000
      * -XX:Tier4BackEdgeThreshold=4000}, from 60,000 and 40,000 back edges): a child's work is
      * often one loop in its target, entered once, which the JVM runs interpreted until it has
-     * turned that many times and then replaces on the stack. Measured (2026-11-25, an echo child
+     * turned that many times and then replaces on the stack. Measured (2026-11-24, an echo child
      * from the warm reserve answering a queue ping-pong, samples of 10,000 round trips after
      * 1,000 untimed, 6 children each way): with the default thresholds the samples stayed at
      * 1.2-2.9 us per round trip for 30,000-60,000 round trips in half of the children, at

@@ -10,7 +10,7 @@ import java.lang.foreign.SegmentAllocator;
  * call: where a confined arena per call would allocate, zero and free them every time.
  *
  * <p>Why: a JVM runs a new code path interpreted until the JIT has compiled it, a few hundred
- * runs of {@code Subprocess.run} here. Measured (2026-11-25, JFR execution samples with
+ * runs of {@code Subprocess.run} here. Measured (2026-11-24, JFR execution samples with
  * {@code -Xint}, 1,000 runs of {@code true}): the arenas' allocations were about 40% of the
  * Java time of a run (mostly the zeroing loop of a 4 KiB read buffer), and the first 600 runs
  * of a young JVM took 1.4-2.2 ms each against 1.0 once compiled.

@@ -444,7 +444,7 @@ final class IpcWorkloads {
      * pre-started JVMs, as many as a 2P2C sample starts at once, where the default context keeps
      * two: CPython forks every child from a warm parent, and with two pre-started JVMs two of
      * the four children were cold spawned JVMs, whose first 20,000 messages took 180-350 ms.
-     * Measured (2026-11-25, a probe of 2P2C samples of 200,000 ints, ours only): 0.27-0.51M
+     * Measured (2026-11-24, a probe of 2P2C samples of 200,000 ints, ours only): 0.27-0.51M
      * msgs/s with a reserve of two, 2.2-5.7M with four. The price is start-up, untimed: each
      * sample waits until its four JVMs are replaced (about 3.3 s each, one after another), so
      * this workload has a longer time limit than the others.

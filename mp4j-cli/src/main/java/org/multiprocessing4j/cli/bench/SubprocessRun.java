@@ -23,7 +23,7 @@ final class SubprocessRun implements Workload {
         int n = sizes.count("subprocess_n");
         one(Math.max(n / 10, 5));
         // untimed, as after the other workloads' warm-up: the JIT finishes what the warm-up queued.
-        // Measured (2026-11-25, compiler threads' CPU from /proc/self/task/*/schedstat): without
+        // Measured (2026-11-24, compiler threads' CPU from /proc/self/task/*/schedstat): without
         // it, C1 and C2 ran 130-210 ms during the first 200 timed runs (of about 240 ms).
         Jit.awaitQuiet();
         List<Double> samples = new java.util.ArrayList<>();
