@@ -67,7 +67,10 @@ import org.multiprocessing4j.internal.shm.Waits;
  *
  * <h2>Memory ordering</h2>
  * A producer writes a record's bytes and header with plain stores, then stores {@code tail} with
- * volatile semantics; a consumer loads {@code tail} (acquire) before reading records below it. A
+ * volatile semantics; a consumer loads {@code tail} (acquire) before reading records below it
+ * (a consumer lock holder keeps the value it loaded, {@code cachedTail}, and loads {@code tail}
+ * again only once it has reached it: while it is behind, it does not touch the producers' line,
+ * which the producer writes at every put; the lock hands the value on with a happens-before). A
  * consumer reads records, then stores {@code head} (volatile); a producer loads {@code head}
  * (acquire) before overwriting anything below {@code head + capacity}. After publishing, each side
  * reads the other side's sleeper count (a volatile load after a volatile store: sequentially
@@ -200,6 +203,15 @@ public final class Ring {
     private long cachedHead;
     /** The consumers' takeSeq as this process's producers last read it (under the producer lock). */
     private long cachedTaken;
+    /**
+     * A consumer's last view of tail (a lower bound: tail only grows), written under the consumer
+     * lock: records below it are published, so a consumer behind it reads neither the producers'
+     * line nor waits for it. Read without the lock only by {@link #hasData()} (a hint there).
+     * Measured (2026-11-24, one producer and one consumer process pinned to the two cores, rounds
+     * of 200,000 messages after five compiled ones, 6 pairs of JVMs each way): medians of 5.2-10.4
+     * (median 8.4) M messages/s before, 6.7-13.2 (median 10.9) with it.
+     */
+    private long cachedTail;
 
     private Ring(Segment s, long base, long dataOffset) {
         this.mem = s.payload();
@@ -514,7 +526,11 @@ public final class Ring {
             throws InterruptedException, PeerGone {
         long h0 = (long) LONG.getVolatile(mem, base + HEAD);
         long h = h0;
-        long t = (long) LONG.getAcquire(mem, base + TAIL);
+        long t = cachedTail;
+        if (h >= t) {
+            t = (long) LONG.getAcquire(mem, base + TAIL);
+            cachedTail = t;
+        }
         while (h < t) {
             long idx = h & mask;
             long hdr = mem.get(JAVA_LONG, data + idx);
@@ -770,7 +786,8 @@ public final class Ring {
 
     /** True when a record (maybe padding) is waiting. */
     public boolean hasData() {
-        return (long) LONG.getAcquire(mem, base + TAIL) != (long) LONG.getAcquire(mem, base + HEAD);
+        long h = (long) LONG.getAcquire(mem, base + HEAD);
+        return h < cachedTail || (long) LONG.getAcquire(mem, base + TAIL) != h;
     }
 
     /** A visitor of waiting messages for {@link #scan}. */
