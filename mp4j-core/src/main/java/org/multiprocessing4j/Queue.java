@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.internal.codec.Codec;
 import org.multiprocessing4j.internal.ipc.QueueCore;
 import org.multiprocessing4j.internal.ipc.Ring;
+import org.multiprocessing4j.internal.ipc.Wire;
 import org.multiprocessing4j.internal.shm.Waits;
 
 /**
@@ -136,7 +137,7 @@ public sealed class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E
     /** Puts if there is room now; false when full. */
     @Override
     public boolean offer(E e) {
-        byte[] m = encode(e);
+        Wire.Message m = encode(e);
         try {
             return core.put(m, System.nanoTime(), false);
         } catch (InterruptedException x) {
@@ -157,7 +158,7 @@ public sealed class Queue<E> extends AbstractQueue<E> implements BlockingQueue<E
         return true;
     }
 
-    private byte[] encode(E e) {
+    private Wire.Message encode(E e) {
         Objects.requireNonNull(e, "a BlockingQueue does not take null: put a sentinel value (or use a SimpleQueue)");
         checkOpen();
         return core.encode(e);

@@ -142,22 +142,18 @@ public final class PipeEnd {
 
     /** Encodes (in the caller) and sends an object. */
     public void send(Object value) throws IOException, InterruptedException {
-        byte[] m = Wire.encode(value, codec);
-        write(m, 0, m.length, 0);
+        Wire.Message m = Wire.encode(value, codec);
+        write(m, m.length(), 0);
     }
 
     /** Sends raw bytes. */
     public void sendBytes(byte[] b, int off, int len) throws IOException, InterruptedException {
-        write(b, off, len, Ring.RAW);
+        write(Wire.raw(b, off, len), len, Ring.RAW);
     }
 
     /** Sends the pieces of {@code g} as one raw message, as {@link #sendBytes} would their concatenation. */
     public void sendGathered(Gather g) throws IOException, InterruptedException {
         write(g, g.length(), Ring.RAW);
-    }
-
-    private void write(byte[] b, int off, int len, int flags) throws IOException, InterruptedException {
-        write(Wire.source(b, off), len, flags);
     }
 
     private void write(Ring.Source src, long len, int flags) throws IOException, InterruptedException {

@@ -79,19 +79,19 @@ public final class QueueCore {
         return codec;
     }
 
-    /** The message bytes of {@code value} (fails here, in the caller, when it cannot be serialised). */
-    public byte[] encode(Object value) {
+    /** The message of {@code value} (fails here, in the caller, when it cannot be serialised). */
+    public Wire.Message encode(Object value) {
         return Wire.encode(value, codec);
     }
 
     /**
-     * Puts encoded bytes; false when the deadline passed first.
+     * Puts an encoded message; false when the deadline passed first.
      *
      * @param deadline {@link System#nanoTime()} deadline, {@link Long#MAX_VALUE} for none
      */
-    public boolean put(byte[] message, long deadline, boolean interruptible) throws InterruptedException {
+    public boolean put(Wire.Message message, long deadline, boolean interruptible) throws InterruptedException {
         try {
-            return ring.put(Wire.source(message, 0), message.length, 0, deadline, interruptible, null);
+            return ring.put(message, message.length(), 0, deadline, interruptible, null);
         } catch (Ring.PeerGone e) {
             throw new AssertionError("queues have no peer check", e);
         }
