@@ -59,7 +59,8 @@ final class SharedWarmup {
      * pre-started JVM and were compiled by C2 during the child's timed work (43 of 112 bench
      * children compiled {@code Ring.put}); the second pass, after the compiler is quiet, runs with
      * complete profiles. The warm-up then takes 1.2-1.8 s of a pre-started JVM's idle time instead
-     * of 0.85-0.95 s (one JVM alone on the machine, wall time).
+     * of 0.85-0.95 s (one JVM alone on the machine, wall time); a last run of the queue and pipe
+     * paths after the passes (see {@link #run}) adds about 0.5 s.
      */
     private static final int PASSES = Math.max(1, Integer.getInteger("mp4j.warmup.passes", 2));
 
@@ -73,6 +74,16 @@ final class SharedWarmup {
             runIpc();
             runPool();
         }
+        // The queue and pipe paths once more with the compilers idle. A method the tiered policy
+        // compiles at tier 2 while C2's queue is long moves on only when it is called again with
+        // that queue short; one recompiled at tier 2 late in the last pass (after a trap) was
+        // still there when a child started. Measured without this run (2026-11-24,
+        // -XX:+LogCompilation of one-producer one-consumer queue children, 200,000 ints): in
+        // about one child in four, C2 compiled Ring.put, Ring.takeLocked or Ring.take inside the
+        // timed work (takeLocked: 28-50 ms, the sample then at 1.2-3.3 M msgs/s); with it, none
+        // of the ring's methods in 16 children, and 8 samples at 5.6-6.8 M msgs/s.
+        Jit.awaitQuiet();
+        runIpc();
         if (managers) {
             runManagerOnce();
         }
