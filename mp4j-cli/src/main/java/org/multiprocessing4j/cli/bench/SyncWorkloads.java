@@ -139,6 +139,15 @@ final class SyncWorkloads {
         return runGroup(Multiprocessing.defaultContext(), group, children);
     }
 
+    /**
+     * With {@code -Dmp4j.bench.windows=true}, {@link #runGroup} prints each timed window to stderr
+     * as {@code WINDOW <t0 ns> <length ns> <parent pid> <child pids...>}, t0 in
+     * {@link System#nanoTime()} units (CLOCK_MONOTONIC on Linux), so that a trace recorded with
+     * {@code perf record -k CLOCK_MONOTONIC} can be cut to the windows: see
+     * {@code bench/tools/sched_windows.py}.
+     */
+    private static final boolean PRINT_WINDOWS = Boolean.getBoolean("mp4j.bench.windows");
+
     /** {@link #runGroup(Group, List)} for children of {@code context}. */
     static double runGroup(Context context, Group group, List<Process> children) throws InterruptedException {
         readyReserve(context);
@@ -150,7 +159,16 @@ final class SyncWorkloads {
         long t0 = System.nanoTime();
         group.go(children.size());
         group.awaitDone(children.size());
-        double dt = (System.nanoTime() - t0) / 1e9;
+        long t1 = System.nanoTime();
+        double dt = (t1 - t0) / 1e9;
+        if (PRINT_WINDOWS) {
+            StringBuilder w = new StringBuilder("WINDOW ").append(t0).append(' ').append(t1 - t0).append(' ')
+                    .append(ProcessHandle.current().pid());
+            for (Process p : children) {
+                w.append(' ').append(p.pid());
+            }
+            System.err.println(w);
+        }
         for (Process p : children) {
             p.join();
             check(p.exitCode().orElse(-999) == 0, p + " exit code");
