@@ -6,8 +6,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import org.multiprocessing4j.internal.codec.Codec;
@@ -190,21 +188,7 @@ public final class Wire {
         /** The message's bytes as {@link #copyTo} writes them (a new array). */
         public byte[] toBytes() {
             byte[] out = new byte[length];
-            if (body == null) {
-                ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.nativeOrder());
-                b.put((byte) tag);
-                switch (length) {
-                    case 2 -> b.put((byte) bits);
-                    case 5 -> b.putInt((int) bits);
-                    case 9 -> b.putLong(bits);
-                    default -> { }
-                }
-            } else if (tag == NO_TAG) {
-                System.arraycopy(body, offset, out, 0, length);
-            } else {
-                out[0] = (byte) tag;
-                System.arraycopy(body, offset, out, 1, length - 1);
-            }
+            copyTo(MemorySegment.ofArray(out), 0, 0, length);
             return out;
         }
     }
