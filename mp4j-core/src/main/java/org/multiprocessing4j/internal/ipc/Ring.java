@@ -102,8 +102,9 @@ import org.multiprocessing4j.internal.shm.Waits;
  * fresh pages. Measured (2026-11-24, 16-byte messages, one thread putting then taking): about 18 ns
  * of each 46 ns put and 10 of each 40 ns take. So the first {@link #residentPrefix} bytes of the
  * data area are never given back, and producers come back to them early: a producer beyond the
- * prefix that finds the ring empty (head at its tail) writes a {@link #WRAP} record and its
- * message at the next lap's index 0 (its room there is certain: the ring is empty). Consumers
+ * middle of the prefix ({@link #wrapFrom}) that finds the ring empty (head at its tail) writes a
+ * {@link #WRAP} record and its message at the next lap's index 0 (its room there is certain: the
+ * ring is empty). Consumers
  * skip a WRAP to the next lap; the rest of the lap was not written, so only the units up to the
  * WRAP are given back ({@link #skipWrap}). A queue whose consumers keep up thus writes only the
  * prefix, and a burst grows into the lap beyond it and is given back once consumed.
@@ -234,6 +235,12 @@ public final class Ring {
     private final boolean giveBack;
     /** Bytes at the start of the data area kept and reused ({@link #residentPrefix}; 0: no early wraps). */
     private final long prefix;
+    /**
+     * The index from which a producer that finds the ring empty wraps early: half the prefix, so
+     * that a burst starting on an empty ring finds half a prefix before it, but at least a unit
+     * (the room of the next lap below the WRAP, see {@link #wrapEarly}).
+     */
+    private final long wrapFrom;
     private final int maxChunk;
     private final Mutex producerLock;
     private final Mutex consumerLock;
@@ -246,8 +253,8 @@ public final class Ring {
     private long cachedHeadSeq;
     /**
      * Where this process's producers next read head to see whether the ring is empty, for an
-     * early wrap, when their last view of it says much is waiting: the end of the next lap's
-     * prefix after a wrap, else the next unit boundary. Producer-lock holders only; a hint.
+     * early wrap, when their last view of it says much is waiting: {@link #wrapFrom} of the next
+     * lap after a wrap, else the next unit boundary. Producer-lock holders only; a hint.
      */
     private long nextEmptyCheck;
     /** The consumers' takeSeq as this process's producers last read it (under the producer lock). */
@@ -278,6 +285,7 @@ public final class Ring {
         this.mask = capacity - 1;
         this.usable = giveBack ? capacity - GIVE_BACK_UNIT : capacity;
         this.prefix = giveBack ? residentPrefix(capacity) : 0;
+        this.wrapFrom = Math.max(prefix / 2, GIVE_BACK_UNIT);
         this.maxChunk = (int) Math.min(capacity / 4 - HEADER, Integer.MAX_VALUE - 64);
         this.producerLock = new Mutex(s, base + PRODUCER_LOCK);
         this.consumerLock = new Mutex(s, base + CONSUMER_LOCK);
@@ -391,7 +399,7 @@ public final class Ring {
             if (length <= maxChunk) {
                 int r = recordSize(length);
                 long t = (long) LONG.getVolatile(mem, base + TAIL);
-                long at = prefix != 0 && (t & mask) - prefix >= r && emptyAt(t, r)
+                long at = prefix != 0 && (t & mask) - wrapFrom >= r && emptyAt(t, r)
                         ? wrapEarly(t)
                         : reserve(t, r, deadline, interruptible, readersGone);
                 if (at == NO_ROOM) {
@@ -469,15 +477,15 @@ public final class Ring {
     }
 
     /**
-     * Under the producer lock, with the ring empty at {@code t} beyond the prefix: writes a WRAP
-     * record at {@code t} and returns the next lap's first position, where the record goes. The
-     * room there is certain: head is {@code t}, and {@code t}'s index is at least the prefix
-     * ({@code >= GIVE_BACK_UNIT}) plus the record.
+     * Under the producer lock, with the ring empty at {@code t} beyond {@link #wrapFrom}: writes a
+     * WRAP record at {@code t} and returns the next lap's first position, where the record goes.
+     * The room there is certain: head is {@code t}, and {@code t}'s index is at least a unit (the
+     * one producers keep free) plus the record.
      */
     private long wrapEarly(long t) {
         mem.set(JAVA_LONG, data + (t & mask), header(0, WRAP));
         mem.set(JAVA_LONG, base + PUT_WRAP, t);
-        nextEmptyCheck = lapAfter(t) + prefix;
+        nextEmptyCheck = lapAfter(t) + wrapFrom;
         return lapAfter(t);
     }
 
