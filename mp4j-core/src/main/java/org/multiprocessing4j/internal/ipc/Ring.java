@@ -34,7 +34,6 @@ import org.multiprocessing4j.internal.shm.Waits;
  *   72    putSeq long           producer holder            setRelease; messages put (complete ones)
  *   80    putIntentSeq long     producer holder            plain, then cleared with setRelease (0: none)
  *   88    putIntentTail long    producer holder            plain
- *   96    putWrap long          producer holder            plain: position of the last WRAP record (-1: none)
  *  128    consumer mutex (32)   consumers                  see Mutex
  *  192    head long             consumer holder            setVolatile (frees room); getAcquire by producers.
  *                                                          Its low 32 bits are the futex word producers sleep on.
@@ -91,34 +90,16 @@ import org.multiprocessing4j.internal.shm.Waits;
  * middle of a chunked message loses that message (its first chunks are gone); the remaining chunks
  * are skipped.
  *
- * <h2>Giving memory back, and the resident prefix</h2>
+ * <h2>Giving memory back</h2>
  * Queue rings are large and sparse (their file is as big as the capacity, but only touched pages
  * take memory). With {@link #GIVE_BACK} the consumer frees each {@link #GIVE_BACK_UNIT} of data
  * area it has consumed ({@code madvise(MADV_REMOVE)}, before it publishes the new {@code head}),
  * and producers keep one unit free, so they never write into a unit while it is being freed.
- *
- * <p>Freed pages cost a fresh page, allocated and zeroed, at the next write there: with a
- * capacity as large as {@code /dev/shm} a producer going round the whole ring would write only
- * fresh pages. Measured (2026-11-24, 16-byte messages, one thread putting then taking): about 18 ns
- * of each 46 ns put and 10 of each 40 ns take. So the first {@link #residentPrefix} bytes of the
- * data area are never given back, and producers come back to them early: a producer beyond the
- * middle of the prefix ({@link #wrapFrom}) that finds the ring empty (head at its tail) writes a
- * {@link #WRAP} record and its message at the next lap's index 0 (its room there is certain: the
- * ring is empty). Consumers
- * skip a WRAP to the next lap; the rest of the lap was not written, so only the units up to the
- * WRAP are given back ({@link #skipWrap}). A queue whose consumers keep up thus writes only the
- * prefix, and a burst grows into the lap beyond it and is given back once consumed.
- *
- * <p>After an early wrap the WRAP record holds the room of the next lap below its own index: a
- * producer that would wait for room while head is at the WRAP it wrote ({@code putWrap}) takes
- * the consumer lock and moves head past it itself ({@link #stepOverWrap}), so a put on an
- * unbounded queue still never waits for a consumer.
- *
- * <p>Positions jump by up to the capacity at each early wrap (16 GiB per 4 MiB of messages with a
- * 16 GiB {@code /dev/shm}), so they may pass 2^63: every comparison of positions is a difference
- * ({@code a - b < 0}), exact while positions are less than 2^63 apart (they are at most the
- * capacity apart, and values cached by a process are refreshed every {@link #STALE_AFTER}
- * messages), and "no room" is {@link #NO_ROOM}, a value no position takes.
+ * The price: a producer never comes back to a page it used (the capacity is as large as
+ * {@code /dev/shm}), so every 4 KiB of messages is a fresh page, allocated and zeroed at its first
+ * touch, and given back after. Measured (2026-11-24, 16-byte messages, one thread putting then
+ * taking): about 18 ns of each 46 ns put and 10 of each 40 ns take. docs/benchmarks.md
+ * (seventeenth session) has the design that would reuse a resident prefix of the ring instead.
  */
 public final class Ring {
     /** Bytes of the control block. */
@@ -127,19 +108,6 @@ public final class Ring {
     public static final int GIVE_BACK = 1;
     /** Granularity of giving memory back. */
     static final long GIVE_BACK_UNIT = 1 << 20;
-    /** The largest resident prefix (see {@link #residentPrefix}). */
-    private static final long MAX_PREFIX = 4 * GIVE_BACK_UNIT;
-    /**
-     * Messages (put or taken) after which a process reads the other side's position again even
-     * when its cached value still looks usable: positions jump by up to the capacity at each
-     * early wrap and may pass 2^63, so a value cached long ago could look recent in 64-bit
-     * difference arithmetic. 2^20 messages move a position by less than 2^62 bytes (at most one
-     * wrap, at most 2^40 bytes, per message), so a refresh at least this often keeps every
-     * difference of positions exact.
-     */
-    private static final long STALE_AFTER = 1 << 20;
-    /** Returned by {@link #reserve} for "no room before the deadline" (positions are multiples of 8). */
-    private static final long NO_ROOM = -1;
 
     /** Record flags. */
     static final int FIRST = 1;
@@ -148,8 +116,6 @@ public final class Ring {
     /** Record flag for callers: the message is raw bytes ({@code sendBytes}), not an encoded object. */
     public static final int RAW = 8;
     static final int TOMBSTONE = 16;
-    /** Record flag: the rest of this lap is skipped, the next record is at the next lap's index 0. */
-    static final int WRAP = 32;
     private static final int HEADER = 8;
 
     private static final long PRODUCER_LOCK = 0;
@@ -157,7 +123,6 @@ public final class Ring {
     private static final long PUT_SEQ = 72;
     private static final long PUT_INTENT_SEQ = 80;
     private static final long PUT_INTENT_TAIL = 88;
-    private static final long PUT_WRAP = 96;
     private static final long PRODUCER_SLEEPERS = 384;
     private static final long CONSUMER_LOCK = 128;
     private static final long HEAD = 192;
@@ -233,14 +198,6 @@ public final class Ring {
     private final long usable;
     private final long maxMessages;
     private final boolean giveBack;
-    /** Bytes at the start of the data area kept and reused ({@link #residentPrefix}; 0: no early wraps). */
-    private final long prefix;
-    /**
-     * The index from which a producer that finds the ring empty wraps early: half the prefix, so
-     * that a burst starting on an empty ring finds half a prefix before it, but at least a unit
-     * (the room of the next lap below the WRAP, see {@link #wrapEarly}).
-     */
-    private final long wrapFrom;
     private final int maxChunk;
     private final Mutex producerLock;
     private final Mutex consumerLock;
@@ -249,14 +206,6 @@ public final class Ring {
     private final long joinAddress;
     /** A producer's last view of head (a lower bound: head only grows). Producer-lock holders only. */
     private long cachedHead;
-    /** putSeq when {@link #cachedHead} was last refreshed for age ({@link #STALE_AFTER}). */
-    private long cachedHeadSeq;
-    /**
-     * Where this process's producers next read head to see whether the ring is empty, for an
-     * early wrap, when their last view of it says much is waiting: {@link #wrapFrom} of the next
-     * lap after a wrap, else the next unit boundary. Producer-lock holders only; a hint.
-     */
-    private long nextEmptyCheck;
     /** The consumers' takeSeq as this process's producers last read it (under the producer lock). */
     private long cachedTaken;
     /**
@@ -268,8 +217,6 @@ public final class Ring {
      * (median 8.4) M messages/s before, 6.7-13.2 (median 10.9) with it.
      */
     private long cachedTail;
-    /** takeSeq when {@link #cachedTail} was last refreshed for age ({@link #STALE_AFTER}). */
-    private long cachedTailSeq;
 
     private Ring(Segment s, long base, long dataOffset) {
         this.mem = s.payload();
@@ -284,59 +231,26 @@ public final class Ring {
         }
         this.mask = capacity - 1;
         this.usable = giveBack ? capacity - GIVE_BACK_UNIT : capacity;
-        this.prefix = giveBack ? residentPrefix(capacity) : 0;
-        this.wrapFrom = Math.max(prefix / 2, GIVE_BACK_UNIT);
         this.maxChunk = (int) Math.min(capacity / 4 - HEADER, Integer.MAX_VALUE - 64);
         this.producerLock = new Mutex(s, base + PRODUCER_LOCK);
         this.consumerLock = new Mutex(s, base + CONSUMER_LOCK);
         this.tailAddress = s.address(base + TAIL);
         this.headAddress = s.address(base + HEAD);
         this.joinAddress = s.address(base + JOIN_WORD);
-        // lower bounds of the positions to come (not 0: positions may have passed 2^63)
-        this.cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
-        this.cachedTail = cachedHead;
-        this.nextEmptyCheck = cachedHead;
-        this.cachedHeadSeq = (long) LONG.getVolatile(mem, base + PUT_SEQ);
-        this.cachedTailSeq = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
-    }
-
-    /**
-     * The bytes at the start of a giving-back ring of {@code capacity} bytes that its consumers
-     * keep instead of giving back, and to which its producers come back when they find the ring
-     * empty (see "Giving memory back" in the class comment): a 64th of the capacity, whole
-     * {@link #GIVE_BACK_UNIT}s, at most 4 MiB; 0 (no early wraps) below 64 MiB.
-     */
-    public static long residentPrefix(long capacity) {
-        return Math.min(MAX_PREFIX, capacity / 64) & -GIVE_BACK_UNIT;
     }
 
     /** Writes a fresh ring's control block (the segment is zeroed and not yet shared). */
     public static Ring create(Segment s, long base, long dataOffset, long capacity, long maxMessages, int flags) {
-        return create(s, base, dataOffset, capacity, maxMessages, flags, 0);
-    }
-
-    /**
-     * As {@link #create(Segment, long, long, long, long, int)}, with every position starting at
-     * {@code start} (a multiple of {@link #GIVE_BACK_UNIT}): tests use it to cross 2^63.
-     */
-    static Ring create(Segment s, long base, long dataOffset, long capacity, long maxMessages, int flags, long start) {
         if (Long.bitCount(capacity) != 1 || (flags & GIVE_BACK) != 0 && capacity < 4 * GIVE_BACK_UNIT) {
             throw new IllegalArgumentException("ring capacity must be a power of two (at least 4 MiB when giving back), got " + capacity);
         }
         if ((s.address(dataOffset) % Pages.SIZE) != 0) {
             throw new IllegalArgumentException("ring data must be page-aligned");
         }
-        if (start % GIVE_BACK_UNIT != 0) {
-            throw new IllegalArgumentException("start position must be a multiple of " + GIVE_BACK_UNIT);
-        }
         MemorySegment m = s.payload();
         m.set(JAVA_LONG, base + CAPACITY, capacity);
         m.set(JAVA_LONG, base + MAX_MESSAGES, maxMessages);
         m.set(JAVA_INT, base + FLAGS, flags);
-        m.set(JAVA_LONG, base + TAIL, start);
-        m.set(JAVA_LONG, base + HEAD, start);
-        m.set(JAVA_LONG, base + GIVEN_BACK, start);
-        m.set(JAVA_LONG, base + PUT_WRAP, -1L);
         return new Ring(s, base, dataOffset);
     }
 
@@ -348,16 +262,6 @@ public final class Ring {
     /** The data area's size in bytes. */
     public long capacity() {
         return capacity;
-    }
-
-    /** head, for tests. */
-    long head() {
-        return (long) LONG.getVolatile(mem, base + HEAD);
-    }
-
-    /** tail, for tests. */
-    long tail() {
-        return (long) LONG.getVolatile(mem, base + TAIL);
     }
 
     /** The largest record payload; longer messages are chunked. */
@@ -391,18 +295,11 @@ public final class Ring {
                 return false;
             }
             long seq = (long) LONG.getVolatile(mem, base + PUT_SEQ);
-            if (seq - cachedHeadSeq > STALE_AFTER) {
-                cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
-                nextEmptyCheck = cachedHead;
-                cachedHeadSeq = seq;
-            }
             if (length <= maxChunk) {
                 int r = recordSize(length);
                 long t = (long) LONG.getVolatile(mem, base + TAIL);
-                long at = prefix != 0 && (t & mask) - wrapFrom >= r && emptyAt(t, r)
-                        ? wrapEarly(t)
-                        : reserve(t, r, deadline, interruptible, readersGone);
-                if (at == NO_ROOM) {
+                long at = reserve(t, r, deadline, interruptible, readersGone);
+                if (at < 0) {
                     return false;
                 }
                 long idx = at & mask;
@@ -420,7 +317,7 @@ public final class Ring {
                 int r = recordSize(payload);
                 long t = (long) LONG.getVolatile(mem, base + TAIL);
                 long at = reserve(t, r, first ? deadline : Long.MAX_VALUE, first && interruptible, readersGone);
-                if (at == NO_ROOM) {
+                if (at < 0) {
                     return false; // only possible before the first chunk
                 }
                 long idx = at & mask;
@@ -455,49 +352,8 @@ public final class Ring {
     }
 
     /**
-     * Whether the ring is empty with its tail at {@code t}, for an early wrap: true at once when
-     * the last head read is {@code t} (head lies between it and the tail); otherwise head is read
-     * when the last view says little is waiting (at most the prefix) or the record reaches
-     * {@link #nextEmptyCheck}, so that a producer far ahead of its consumers does not read their
-     * line at every put.
-     */
-    private boolean emptyAt(long t, int r) {
-        if (cachedHead == t) {
-            return true;
-        }
-        if (t - cachedHead > prefix && t + r - nextEmptyCheck <= 0) {
-            return false;
-        }
-        cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
-        if (cachedHead == t) {
-            return true;
-        }
-        nextEmptyCheck = (t + GIVE_BACK_UNIT) & -GIVE_BACK_UNIT;
-        return false;
-    }
-
-    /**
-     * Under the producer lock, with the ring empty at {@code t} beyond {@link #wrapFrom}: writes a
-     * WRAP record at {@code t} and returns the next lap's first position, where the record goes.
-     * The room there is certain: head is {@code t}, and {@code t}'s index is at least a unit (the
-     * one producers keep free) plus the record.
-     */
-    private long wrapEarly(long t) {
-        mem.set(JAVA_LONG, data + (t & mask), header(0, WRAP));
-        mem.set(JAVA_LONG, base + PUT_WRAP, t);
-        nextEmptyCheck = lapAfter(t) + wrapFrom;
-        return lapAfter(t);
-    }
-
-    /** The first position of the lap after the one holding {@code p}. */
-    private long lapAfter(long p) {
-        return (p & ~mask) + capacity;
-    }
-
-    /**
      * Waits for room for a record of {@code r} bytes at {@code t} (plus a pad to the end when it
-     * would wrap), writes the pad, and returns the record's position; {@link #NO_ROOM} when the
-     * deadline passed.
+     * would wrap), writes the pad, and returns the record's position; -1 when the deadline passed.
      */
     private long reserve(long t, int r, long deadline, boolean interruptible, BooleanSupplier readersGone)
             throws InterruptedException, PeerGone {
@@ -506,42 +362,14 @@ public final class Ring {
         long need = pad + r;
         if (t + need - cachedHead > usable) {
             cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
-            if (t + need - cachedHead > usable && cachedHead == mem.get(JAVA_LONG, base + PUT_WRAP)) {
-                stepOverWrap(cachedHead, deadline, interruptible);
-            }
             if (t + need - cachedHead > usable && !awaitRoom(t + need - usable, deadline, interruptible, readersGone)) {
-                return NO_ROOM;
+                return -1;
             }
         }
         if (pad > 0) {
             mem.set(JAVA_LONG, data + idx, header((int) (pad - HEADER), PAD));
         }
         return t + pad;
-    }
-
-    /**
-     * A producer short of room because the consumers stopped at the WRAP record at {@code w}
-     * (head is {@code w}; the ring holds nothing else before the next lap): takes the consumer
-     * lock and moves head past it as a consumer would, so that a put on an unbounded queue
-     * never waits for a consumer after an early wrap. Consumers never wait for producers while
-     * holding their lock with records to read, so taking it here cannot deadlock.
-     */
-    private void stepOverWrap(long w, long deadline, boolean interruptible) throws InterruptedException {
-        if (!consumerLock.acquire(lockWait(deadline), interruptible)) {
-            return; // the caller waits for room as usual
-        }
-        try {
-            if (consumerLock.tookOver()) {
-                repairConsumer();
-            }
-            long h = (long) LONG.getVolatile(mem, base + HEAD);
-            if (h == w && (((int) (mem.get(JAVA_LONG, data + (h & mask)) >>> 32)) & WRAP) != 0) {
-                skipWrap(h);
-            }
-        } finally {
-            consumerLock.release();
-        }
-        cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
     }
 
     /** Waits until {@code head >= minHead}; false when the deadline passed. */
@@ -587,7 +415,7 @@ public final class Ring {
      */
     /** Data: {@code tail != head}. */
     private static final int DATA = 0;
-    /** Room: {@code head >= arg} (a difference: positions may pass 2^63). */
+    /** Room: {@code head >= arg}. */
     private static final int ROOM = 1;
     /** Fewer than {@code maxMessages} messages in the ring ({@link #belowLimit()}). */
     private static final int BELOW_LIMIT = 2;
@@ -595,7 +423,7 @@ public final class Ring {
     private boolean met(int condition, long fieldValue, long arg) {
         return switch (condition) {
             case DATA -> fieldValue != (long) LONG.getAcquire(mem, base + HEAD);
-            case ROOM -> fieldValue - arg >= 0;
+            case ROOM -> fieldValue >= arg;
             default -> belowLimit();
         };
     }
@@ -702,27 +530,18 @@ public final class Ring {
     private Object takeLocked(Sink<?> sink, boolean consume, BooleanSupplier writersGone)
             throws InterruptedException, PeerGone {
         long h0 = (long) LONG.getVolatile(mem, base + HEAD);
-        long taken = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
-        if (taken - cachedTailSeq > STALE_AFTER) {
-            cachedTail = h0; // read tail again below
-            cachedTailSeq = taken;
-        }
         long h = h0;
         long t = cachedTail;
-        if (h - t >= 0) {
+        if (h >= t) {
             t = (long) LONG.getAcquire(mem, base + TAIL);
             cachedTail = t;
         }
-        while (h - t < 0) {
+        while (h < t) {
             long idx = h & mask;
             long hdr = mem.get(JAVA_LONG, data + idx);
             int len = (int) hdr;
             int flags = (int) (hdr >>> 32);
             int r = recordSize(len & 0xFFFFFFFFL);
-            if ((flags & WRAP) != 0) {
-                h0 = h = skipWrap(h); // published at once: its give-back differs from a unit's
-                continue;
-            }
             if ((flags & (PAD | TOMBSTONE)) != 0 || (flags & FIRST) == 0) {
                 h += r; // padding, a removed message, or the rest of a message whose consumer died
                 continue;
@@ -789,10 +608,6 @@ public final class Ring {
                 hdr = mem.get(JAVA_LONG, data + idx);
                 int f = (int) (hdr >>> 32);
                 int len = (int) hdr;
-                if ((f & WRAP) != 0) {
-                    h = skipWrap(h);
-                    continue;
-                }
                 if ((f & PAD) != 0) {
                     h += recordSize(len & 0xFFFFFFFFL);
                     advanceHead(h);
@@ -854,7 +669,7 @@ public final class Ring {
 
     private void advanceHead(long newHead) {
         if (giveBack) {
-            giveBack(newHead & -GIVE_BACK_UNIT, newHead & -GIVE_BACK_UNIT);
+            giveBack(newHead);
         }
         LONG.setVolatile(mem, base + HEAD, newHead);
         if ((int) INT.getVolatile(mem, base + PRODUCER_SLEEPERS) > 0) {
@@ -862,41 +677,20 @@ public final class Ring {
         }
     }
 
-    /**
-     * Under the consumer lock, head at the WRAP record at {@code w}: moves head to the next lap.
-     * The units up to the one holding the WRAP are given back (beyond it this lap was not
-     * written: nothing to free there, and freeing the rest of a 16 GiB lap would take seconds).
-     *
-     * @return the new head
-     */
-    private long skipWrap(long w) {
-        long next = lapAfter(w);
-        if (giveBack) {
-            giveBack((w + HEADER + GIVE_BACK_UNIT - 1) & -GIVE_BACK_UNIT, next);
-        }
-        advanceHead(next);
-        return next;
-    }
-
-    /**
-     * Frees the whole units from the last one freed up to {@code to}, except those of the
-     * resident prefix, and records {@code givenBack} (at least {@code to}) as freed; before head
-     * is published (see the class comment). Position arithmetic by differences throughout.
-     */
-    private void giveBack(long to, long givenBack) {
+    /** Frees the whole units below {@code newHead} not freed yet (before head is published: see the class comment). */
+    private void giveBack(long newHead) {
         long from = mem.get(JAVA_LONG, base + GIVEN_BACK);
-        if (givenBack - from <= 0) {
+        long to = newHead & -GIVE_BACK_UNIT;
+        if (to <= from) {
             return;
         }
-        if (to - from > capacity) {
+        if (to - from >= capacity) {
             from = to - capacity;
         }
-        for (long u = from; u - to < 0; u += GIVE_BACK_UNIT) {
-            if ((u & mask) >= prefix) {
-                Pages.remove(dataAddress + (u & mask), GIVE_BACK_UNIT);
-            }
+        for (long u = from; u < to; u += GIVE_BACK_UNIT) {
+            Pages.remove(dataAddress + (u & mask), GIVE_BACK_UNIT);
         }
-        mem.set(JAVA_LONG, base + GIVEN_BACK, givenBack);
+        mem.set(JAVA_LONG, base + GIVEN_BACK, to);
     }
 
     private void repairConsumer() {
@@ -998,7 +792,7 @@ public final class Ring {
     /** True when a record (maybe padding) is waiting. */
     public boolean hasData() {
         long h = (long) LONG.getAcquire(mem, base + HEAD);
-        return h - cachedTail < 0 || (long) LONG.getAcquire(mem, base + TAIL) != h;
+        return h < cachedTail || (long) LONG.getAcquire(mem, base + TAIL) != h;
     }
 
     /** A visitor of waiting messages for {@link #scan}. */
@@ -1024,15 +818,11 @@ public final class Ring {
             }
             long h = (long) LONG.getVolatile(mem, base + HEAD);
             long t = (long) LONG.getAcquire(mem, base + TAIL);
-            while (h - t < 0) {
+            while (h < t) {
                 long idx = h & mask;
                 long hdr = mem.get(JAVA_LONG, data + idx);
                 int len = (int) hdr;
                 int flags = (int) (hdr >>> 32);
-                if ((flags & WRAP) != 0) {
-                    h = lapAfter(h);
-                    continue;
-                }
                 h += recordSize(len & 0xFFFFFFFFL);
                 if ((flags & (PAD | TOMBSTONE)) != 0 || (flags & FIRST) == 0 || (flags & LAST) == 0) {
                     continue; // chunked messages are only seen by takers
