@@ -98,8 +98,11 @@ import org.multiprocessing4j.internal.shm.Waits;
  * The price: a producer never comes back to a page it used (the capacity is as large as
  * {@code /dev/shm}), so every 4 KiB of messages is a fresh page, allocated and zeroed at its first
  * touch, and given back after. Measured (2026-11-24, 16-byte messages, one thread putting then
- * taking): about 18 ns of each 46 ns put and 10 of each 40 ns take. docs/benchmarks.md
- * (seventeenth session) has the design that would reuse a resident prefix of the ring instead.
+ * taking): about 18 ns of each 46 ns put and 10 of each 40 ns take. A resident prefix that
+ * producers came back to when they found the ring empty was built and reverted (docs/benchmarks.md,
+ * eighteenth session): it saved that cost for one thread putting then taking, but in two processes
+ * the producer, ahead of its consumer, almost never found the ring empty, and the bench's queue
+ * rows did not move.
  */
 public final class Ring {
     /** Bytes of the control block. */
