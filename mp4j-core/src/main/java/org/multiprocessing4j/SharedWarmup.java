@@ -31,9 +31,16 @@ import org.multiprocessing4j.internal.shm.Segments;
  * user's loop compiles in the child; the bench's queue_throughput 1P1C median went from 1.6M to
  * 3.4M msgs/s and queue_latency from 3.8 to 1.2 us (2026-11-23, same machine). runIpc then takes
  * 0.53-0.62 s a pass (see {@link #PASSES}) in the background preparation of each pre-started JVM.
+ *
+ * <p>In child JVMs this class is never compiled ({@code JvmCommand.WARM_UP}): its loops run in
+ * the interpreter and call the library's entry points as a fresh user loop does, so that the
+ * compiled versions of those entry points are the ones that reach C2. In a parent that calls
+ * {@link Multiprocessing#warmUp} it is compiled as usual (its command line is the user's).
  */
 final class SharedWarmup {
     private static final int ROUNDS = 20_000;
+    /** Futex wakes with nobody to wake ({@link #runSync}): past C2's thresholds (5,000 calls). */
+    private static final int WAKES = 20_000;
     /** Rounds of the one-thread part of the queue/pipe warm-up (5,000 left the put path at C1 tier 3). */
     private static final int IPC_ROUNDS = 20_000;
     /** Batches of one-call tasks and of 100-call chunks that compile a pool worker's loop. */
@@ -267,7 +274,13 @@ final class SharedWarmup {
             contend(lock, big, valueLock, value);
             Segment s = Segments.attach(event.ref().segment(), SharedRef.EVENT);
             try {
-                Futex.wake(s.address(0), 1); // links the downcall; nobody sleeps there
+                // Links the downcall, and compiles the wake with C2 (nobody sleeps there: about
+                // 0.4 us a call). The waiting paths above and in runIpc wake a few hundred times,
+                // too few for C2: a producer child then compiled Futex.wake and the memory
+                // segment methods it calls within its timed work, when its consumer first slept.
+                for (int i = 0; i < WAKES; i++) {
+                    Futex.wake(s.address(0), 1);
+                }
             } finally {
                 Segments.release(s);
             }
