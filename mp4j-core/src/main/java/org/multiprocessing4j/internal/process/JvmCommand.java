@@ -41,12 +41,14 @@ public final class JvmCommand {
      * C1: C2 then compiled them inside the child's timed work. Measured (2026-11-24, a
      * one-producer one-consumer queue sample of 200,000 ints in children from the warm reserve,
      * {@code -Xlog:jit+compilation}): {@code Queue.get} compiled by C2 within the window in 12 of
-     * 12 consumers without this (1-34 ms of C2 time beside the two main threads), in none with
-     * it. The warm-up itself got shorter: a pre-started JVM's refill took 2.2-2.5 s instead of
-     * 3.0-3.8 (one JVM alone, two runs of each build; likely because C2 no longer compiles the
-     * warm-up's own large loops, not measured apart). {@code quiet}: the JVM would otherwise print the
-     * command on the child's stdout (the exact output {@code ParentJvmTest} checks). A side
-     * effect: the echo of any {@code -XX:CompileCommand} of the context's own options is silent too.
+     * 12 consumers without this (1-34 ms from the compilation's start to its installation, beside
+     * the two main threads), in none with it. The bench's throughput rows did not move beyond
+     * their noise (docs/benchmarks.md, nineteenth session). The warm-up itself got shorter: a
+     * pre-started JVM's refill took 2.2-2.5 s instead of 3.0-3.8 (one JVM alone, two runs of each
+     * build; likely because C2 no longer compiles the warm-up's own large loops, not measured
+     * apart). {@code quiet}: the JVM would otherwise print the command on the child's stdout
+     * (the exact output {@code ParentJvmTest} checks). A side effect: the echo of any
+     * {@code -XX:CompileCommand} of the context's own options is silent too.
      */
     static final List<String> WARM_UP = List.of(
             "-XX:CompileCommand=quiet",
