@@ -10,9 +10,9 @@ import java.util.Set;
 
 /**
  * The command line of a child JVM: this JVM's java executable and class path, the options a
- * child needs (and those of its warm-up), the options of this JVM that matter to code (system properties, module
- * opens/exports, assertions, stack size), the context's own options, and the AOT cache when one
- * is ready.
+ * child needs (and those of its warm-up), the options of this JVM that matter to code (system
+ * properties, module opens/exports, assertions, stack size), the context's own options, and the
+ * AOT cache when one is ready.
  *
  * <p>Not inherited: heap sizes, GC choice, agents, debugger and JFR options, and any
  * {@code -XX:} option of this JVM: a child is a small worker, configured by the context.
@@ -35,7 +35,7 @@ public final class JvmCommand {
     /**
      * Options of the warm-up every pre-started child runs ({@code SharedWarmup}): its own methods
      * are never compiled, so they call the library's entry points ({@code Queue.get},
-     * {@code Ring.put}...) from the interpreter, as the first iterations of a user's loop in a
+     * {@code Queue.put}...) from the interpreter, as the first iterations of a user's loop in a
      * fresh child do. A compiled warm-up loop inlines those entry points into itself, after which
      * their own compiled versions (the ones a user's new loop calls) stop counting calls and stay at
      * C1: C2 then compiled them inside the child's timed work. Measured (2026-11-24, a

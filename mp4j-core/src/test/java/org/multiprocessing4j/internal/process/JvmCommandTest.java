@@ -13,11 +13,12 @@ class JvmCommandTest {
         // the exclusion names the warm-up class by its name: a rename would silently end it
         String warmUp = Class.forName("org.multiprocessing4j.SharedWarmup").getName();
         for (List<String> own : List.of(List.<String>of(), List.of("-Xmx64m", "-XX:TieredStopAtLevel=1"))) {
-            List<String> options = new JvmCommand(own, false, "a.jar").options();
+            JvmCommand jvm = new JvmCommand(own, false, "a.jar");
+            List<String> options = jvm.options();
             assertTrue(options.contains("-XX:CompileCommand=exclude," + warmUp + "::*"), options.toString());
             assertTrue(options.contains("-XX:CompileCommand=quiet"), options.toString());
             assertTrue(options.containsAll(own), "the context's options are kept: " + options);
-            List<String> command = new JvmCommand(own, false, "a.jar").command(null, List.of(), "warm");
+            List<String> command = jvm.command(null, List.of(), "warm");
             assertEquals(JvmCommand.MAIN_CLASS, command.get(command.size() - 2));
             assertTrue(command.indexOf("-XX:CompileCommand=quiet") < command.indexOf("-cp"), "JVM options come before the class path");
         }
