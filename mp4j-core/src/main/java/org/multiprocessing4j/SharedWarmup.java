@@ -278,8 +278,9 @@ final class SharedWarmup {
                 // 0.4 us a call). The waiting paths above and in runIpc wake a few hundred times,
                 // too few for C2: a producer child then compiled Futex.wake and the memory
                 // segment methods it calls within its timed work, when its consumer first slept.
+                long word = s.address(0);
                 for (int i = 0; i < WAKES; i++) {
-                    Futex.wake(s.address(0), 1);
+                    Futex.wake(word, 1);
                 }
             } finally {
                 Segments.release(s);
