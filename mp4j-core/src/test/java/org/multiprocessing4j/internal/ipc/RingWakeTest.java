@@ -73,11 +73,7 @@ class RingWakeTest {
             assertTrue(ring.put(EIGHT_BYTES, 8, 0, Long.MAX_VALUE, false, null));
             assertEquals(0, ring.consumerSleepers(), "round " + i + ": the woken consumer is still counted as asleep");
         }
-        consumer.join(TimeUnit.SECONDS.toMillis(20));
-        assertFalse(consumer.isAlive(), "the consumer did not take every message");
-        if (failure.get() != null) {
-            fail(failure.get());
-        }
+        joinCleanly(consumer, failure, "the consumer did not take every message");
         assertEquals(0, ring.consumerSleepers());
     }
 
@@ -107,13 +103,18 @@ class RingWakeTest {
             assertEquals(8L, ring.take(Ring.LENGTH, true, Long.MAX_VALUE, false, null));
             assertEquals(0, ring.producerSleepers(), "round " + i + ": the woken producer is still counted as asleep");
         }
-        producer.join(TimeUnit.SECONDS.toMillis(20));
-        assertFalse(producer.isAlive(), "the producer did not put every message");
+        joinCleanly(producer, failure, "the producer did not put every message");
+        assertEquals(0, ring.producerSleepers());
+        assertEquals(full, ring.size());
+    }
+
+    private static void joinCleanly(Thread t, AtomicReference<Throwable> failure, String unfinished)
+            throws InterruptedException {
+        t.join(TimeUnit.SECONDS.toMillis(20));
+        assertFalse(t.isAlive(), unfinished);
         if (failure.get() != null) {
             fail(failure.get());
         }
-        assertEquals(0, ring.producerSleepers());
-        assertEquals(full, ring.size());
     }
 
     /** Waits until the thread {@code tid} sleeps in futex(2) on {@code word}, counted in {@code sleepers}. */
