@@ -52,7 +52,11 @@ import org.multiprocessing4j.internal.shm.Waits;
  * element is serialised in the caller, so an element that cannot be serialised fails in
  * {@code put}, naming its class. Without a {@code maxsize} the queue is unbounded: {@code put}
  * never waits (until the shared-memory file system is full), and the memory a burst of messages
- * takes is given back as they are consumed.
+ * takes is given back as they are consumed. A queue keeps the first 4 MiB of its ring (a 64th of
+ * the shared-memory file system when that is smaller than 256 MiB, none below 64 MiB) for its
+ * whole life, allocated when it is created, and its producers come back there whenever the
+ * consumers have caught up with them to within that much: a queue whose consumers keep up reuses
+ * the same memory.
  *
  * <h2>Views of the whole queue</h2>
  * {@link #size()} counts the messages put and not yet taken, at one instant. {@link #iterator()}

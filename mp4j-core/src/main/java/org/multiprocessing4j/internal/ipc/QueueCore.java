@@ -19,10 +19,11 @@ import org.multiprocessing4j.internal.shm.Segments;
  *  0                   ring control block (Ring.CONTROL_BYTES)
  *  4096 - 64           data area (page-aligned in memory: the payload starts 64 bytes into the file)
  * </pre>
- * The data area is large and sparse: {@link #CAPACITY} bytes of file, of which only the pages
- * holding unconsumed messages take memory ({@link Ring#GIVE_BACK}). So an unbounded queue's
- * {@code put} does not block until {@code /dev/shm} itself is full, and memory taken by a burst
- * is returned once the burst is consumed.
+ * The data area is large and sparse: {@link #CAPACITY} bytes of file, of which only the ring's
+ * dense zone ({@link #DENSE}, allocated at creation and reused for the queue's life) and the pages
+ * holding unconsumed messages beyond it take memory ({@link Ring#GIVE_BACK}). So an unbounded
+ * queue's {@code put} does not block until {@code /dev/shm} itself is full, and memory taken by a
+ * burst is returned once the burst is consumed.
  */
 public final class QueueCore {
     /** Offset of the data area in the payload. */
@@ -33,6 +34,13 @@ public final class QueueCore {
      * overrides it.
      */
     public static final long CAPACITY = capacity();
+    /**
+     * The bytes at the start of each lap of a queue's ring that it keeps for its whole life and
+     * that its producers come back to while the consumers keep up ({@link Ring#denseZone}: 4 MiB
+     * with a {@code /dev/shm} of 256 MiB or more, a 64th of it below, none below 64 MiB). Its
+     * creator allocates them at once, as a Java ring buffer's constructor allocates its array.
+     */
+    public static final long DENSE = Ring.denseZone(CAPACITY);
 
     private final Segment segment;
     private final Ring ring;
@@ -63,6 +71,9 @@ public final class QueueCore {
     public static QueueCore create(int kind, long maxMessages, Codec codec) {
         Segment s = Segments.create(kind, DATA + CAPACITY);
         Ring r = Ring.create(s, 0, DATA, CAPACITY, maxMessages, Ring.GIVE_BACK);
+        if (DENSE > 0) {
+            Pages.populate(s.address(DATA), DENSE); // best effort: else taken at the first writes
+        }
         return new QueueCore(s, r, codec);
     }
 

@@ -34,6 +34,8 @@ import org.multiprocessing4j.internal.shm.Waits;
  *   72    putSeq long           producer holder            setRelease; messages put (complete ones)
  *   80    putIntentSeq long     producer holder            plain, then cleared with setRelease (0: none)
  *   88    putIntentTail long    producer holder            plain
+ *   96    prevLapEnd long       producer holder            plain, before tail shows the WRAP or lap-end PAD that
+ *                                                          sets it: where the lap before the current one was left
  *  128    consumer mutex (32)   consumers                  see Mutex
  *  192    head long             consumer holder            setVolatile (frees room); getAcquire by producers.
  *                                                          Its low 32 bits are the futex word producers sleep on.
@@ -44,6 +46,7 @@ import org.multiprocessing4j.internal.shm.Waits;
  *  256    capacity long         creator                    plain, before the segment is shared
  *  264    maxMessages long      creator                    plain (0: no limit on the number of messages)
  *  272    flags int             creator                    plain ({@link #GIVE_BACK})
+ *  280    dense long            creator                    plain: bytes of each lap never given back (0: none)
  *  320    doneSeq long          JoinableQueue.taskDone     CAS
  *  328    joinWord int          taskDone when nothing is unfinished   getAndAdd; the futex word of join()
  *  332    joinSleepers int      threads in join()          getAndAdd: +1 by a thread about to sleep, -1 by one
@@ -58,10 +61,13 @@ import org.multiprocessing4j.internal.shm.Waits;
  *
  * <h2>Records</h2>
  * The data area ({@code capacity} bytes, a power of two, page-aligned) holds records at positions
- * {@code head <= p < tail} (positions grow without wrapping; the index is {@code p & (capacity-1)}).
- * A record is an 8-byte header, {@code int length, int flags}, and {@code length} bytes, padded to
- * a multiple of 8; it never wraps: when it does not fit before the end, a {@link #PAD} record fills
- * the rest. A message of more than {@link #maxChunk()} bytes is written in chunks, FIRST (whose
+ * {@code head <= p < tail} (positions only grow; the index is {@code p & (capacity-1)}, and a
+ * <em>lap</em> is the {@code capacity} positions that share a multiple of it). A record is an
+ * 8-byte header, {@code int length, int flags}, and {@code length} bytes, padded to a multiple of
+ * 8; it never wraps: when it does not fit before the end, a {@link #PAD} record fills the rest of
+ * the lap. In giving-back rings a {@link #WRAP} record (header only) sends consumers to the next
+ * lap early, and a {@link #JUMP} record (the header and the position to go to) further into the
+ * same lap (see "Giving memory back"). A message of more than {@link #maxChunk()} bytes is written in chunks, FIRST (whose
  * first 8 bytes give the message's total length), then MIDDLE chunks and a LAST one, each published
  * as soon as it is written, so that a message far larger than the ring streams through it while
  * the consumer reads.
@@ -98,19 +104,46 @@ import org.multiprocessing4j.internal.shm.Waits;
  * middle of a chunked message loses that message (its first chunks are gone); the remaining chunks
  * are skipped.
  *
- * <h2>Giving memory back</h2>
+ * <h2>Giving memory back, and the dense zone</h2>
  * Queue rings are large and sparse (their file is as big as the capacity, but only touched pages
  * take memory). With {@link #GIVE_BACK} the consumer frees each {@link #GIVE_BACK_UNIT} of data
  * area it has consumed ({@code madvise(MADV_REMOVE)}, before it publishes the new {@code head}),
- * and producers keep one unit free, so they never write into a unit while it is being freed.
- * The price: a producer never comes back to a page it used (the capacity is as large as
- * {@code /dev/shm}), so every 4 KiB of messages is a fresh page, allocated and zeroed at its first
- * touch, and given back after. Measured (2026-11-24, 16-byte messages, one thread putting then
- * taking): about 18 ns of each 46 ns put and 10 of each 40 ns take. A resident prefix that
- * producers came back to when they found the ring empty was built and reverted (docs/benchmarks.md,
- * eighteenth session): it saved that cost for one thread putting then taking, but in two processes
- * the producer, ahead of its consumer, almost never found the ring empty, and the bench's queue
- * rows did not move.
+ * except the units of the <em>dense zone</em>: the first {@link #denseZone} bytes of every lap,
+ * which the queue's creator allocates at once and which stay for the ring's life. A freed page
+ * costs a fresh page, allocated and zeroed, at the next write there (measured 2026-11-24, 16-byte
+ * messages, one thread putting then taking: about 18 ns of each 46 ns put and 10 of each 40 ns
+ * take), so producers come back to the dense zone whenever the consumers let them:
+ * <ul>
+ *   <li><b>Room.</b> A producer may write below {@code head + capacity}, less the rest of the unit
+ *       {@code head} is in when that unit is outside the dense zone: the consumer gives it back
+ *       when it leaves it (the units below it were given back before {@code head} was published,
+ *       so writing there is safe). Each record keeps {@link #SLACK} bytes free after it, so that
+ *       a WRAP or JUMP always fits at the tail.
+ *   <li><b>Early wrap.</b> A producer whose tail is beyond the dense zone writes a WRAP record and
+ *       goes on at the next lap's index 0 as soon as the room rule allows a record there, that is
+ *       once the consumers are in its lap. Consumers that keep up thus keep the producers in the
+ *       dense zone, on pages that stay mapped (and in the cache). A producer whose last read of
+ *       head did not allow the wrap reads it again {@link #WRAP_CHECK_EVERY} bytes further.
+ *   <li><b>Jump.</b> Consumers still in the lap before hold its indices up to the WRAP that ended
+ *       it ({@code prevLapEnd}, kept by the producers), and nothing beyond: that lap was not
+ *       written there. A producer that reaches them (its consumers fell behind by more than the
+ *       dense zone) writes a JUMP to the first unit boundary past that end and goes on there, so
+ *       that a put on an unbounded queue does not wait for a consumer. A lap-end PAD sets
+ *       {@code prevLapEnd} to the end of the lap: nothing lies beyond it.
+ *   <li><b>What consumers give back at a WRAP or JUMP</b>: the units up to the one holding the
+ *       record. Up to where it leads this lap was not written (those units were given back in the
+ *       lap before), and the producers may be writing past that already.
+ * </ul>
+ * A producer killed between storing {@code prevLapEnd} and publishing the tail that shows its
+ * WRAP leaves a {@code prevLapEnd} in its own lap, which allows no jump; its successor writes over
+ * the unpublished WRAP, and may wait for room where it could have jumped, until its next wrap.
+ *
+ * <p>Positions jump by up to the capacity at each early wrap (16 GiB per 4 MiB of messages with a
+ * 16 GiB {@code /dev/shm}), so they pass 2^63 after months of traffic: every comparison of
+ * positions is a difference ({@code a - b < 0}), exact while the positions compared are less than
+ * 2^63 apart. They are at most about two laps apart, and the values a process caches of the other
+ * side's position are read again every {@link #STALE_AFTER} messages. "No room" is
+ * {@link #NO_ROOM}, a value no position takes.
  */
 public final class Ring {
     /** Bytes of the control block. */
@@ -119,6 +152,27 @@ public final class Ring {
     public static final int GIVE_BACK = 1;
     /** Granularity of giving memory back. */
     static final long GIVE_BACK_UNIT = 1 << 20;
+    /** The largest dense zone (see {@link #denseZone}). */
+    private static final long MAX_DENSE = 4 * GIVE_BACK_UNIT;
+    /**
+     * Bytes a giving-back ring keeps free after each record it reserves, so that a {@link #WRAP}
+     * (8 bytes) or a {@link #JUMP} (16) always fits at the tail.
+     */
+    private static final int SLACK = 16;
+    /**
+     * Messages (put, or taken) after which a process reads the other side's position again even
+     * when its cached value still looks usable: positions jump by up to the capacity at each wrap
+     * and may pass 2^63, so a value cached long ago could look recent in 64-bit difference
+     * arithmetic. 2^12 messages move a position by less than 2^62 bytes (at most a lap, at most
+     * 2^40 bytes, per message); and the branch is taken often enough that the warm-up compiles it
+     * (a refresh every 2^20 was an uncommon trap that threw compiled code away in the timed work,
+     * docs/benchmarks.md, eighteenth session).
+     */
+    private static final long STALE_AFTER = 1 << 12;
+    /** How far a producer goes between two reads of head for an early wrap that its last read did not allow. */
+    private static final long WRAP_CHECK_EVERY = 64 << 10;
+    /** Returned by {@link #reserve} for "no room before the deadline" (positions are multiples of 8). */
+    private static final long NO_ROOM = -1;
 
     /** Record flags. */
     static final int FIRST = 1;
@@ -127,6 +181,10 @@ public final class Ring {
     /** Record flag for callers: the message is raw bytes ({@code sendBytes}), not an encoded object. */
     public static final int RAW = 8;
     static final int TOMBSTONE = 16;
+    /** Record flag: the rest of this lap is not written; the next record is at the next lap's index 0. */
+    static final int WRAP = 32;
+    /** Record flag: the next record is at the position in this record's 8 bytes (further in the same lap). */
+    static final int JUMP = 64;
     private static final int HEADER = 8;
 
     private static final long PRODUCER_LOCK = 0;
@@ -134,6 +192,7 @@ public final class Ring {
     private static final long PUT_SEQ = 72;
     private static final long PUT_INTENT_SEQ = 80;
     private static final long PUT_INTENT_TAIL = 88;
+    private static final long PREV_LAP_END = 96;
     private static final long PRODUCER_SLEEPERS = 384;
     private static final long CONSUMER_LOCK = 128;
     static final long HEAD = 192;
@@ -145,6 +204,7 @@ public final class Ring {
     private static final long CAPACITY = 256;
     private static final long MAX_MESSAGES = 264;
     private static final long FLAGS = 272;
+    private static final long DENSE = 280;
     private static final long DONE_SEQ = 320;
     private static final long JOIN_WORD = 328;
     private static final long JOIN_SLEEPERS = 332;
@@ -206,7 +266,10 @@ public final class Ring {
     private final long dataAddress;
     private final long capacity;
     private final long mask;
-    private final long usable;
+    /** Bytes at the start of each lap that are never given back (0: no early wraps; see the class comment). */
+    private final long dense;
+    /** Bytes kept free after each record: {@link #SLACK} when giving back, else 0. */
+    private final int slack;
     private final long maxMessages;
     private final boolean giveBack;
     private final int maxChunk;
@@ -217,6 +280,10 @@ public final class Ring {
     private final long joinAddress;
     /** A producer's last view of head (a lower bound: head only grows). Producer-lock holders only. */
     private long cachedHead;
+    /** putSeq when {@link #cachedHead} was last read ({@link #STALE_AFTER}). */
+    private long cachedHeadSeq;
+    /** Where this process's producers next read head for an early wrap their last read did not allow. A hint. */
+    private long nextWrapCheck;
     /** The consumers' takeSeq as this process's producers last read it (under the producer lock). */
     private long cachedTaken;
     /**
@@ -228,6 +295,8 @@ public final class Ring {
      * (median 8.4) M messages/s before, 6.7-13.2 (median 10.9) with it.
      */
     private long cachedTail;
+    /** takeSeq when {@link #cachedTail} was last read ({@link #STALE_AFTER}). */
+    private long cachedTailSeq;
 
     private Ring(Segment s, long base, long dataOffset) {
         this.mem = s.payload();
@@ -241,17 +310,45 @@ public final class Ring {
             throw new IllegalStateException("corrupt ring (capacity " + capacity + ") in " + s);
         }
         this.mask = capacity - 1;
-        this.usable = giveBack ? capacity - GIVE_BACK_UNIT : capacity;
+        this.dense = giveBack ? mem.get(JAVA_LONG, base + DENSE) : 0;
+        if (dense < 0 || dense % GIVE_BACK_UNIT != 0 || dense > capacity / 4) {
+            throw new IllegalStateException("corrupt ring (dense zone " + dense + ") in " + s);
+        }
+        this.slack = giveBack ? SLACK : 0;
         this.maxChunk = (int) Math.min(capacity / 4 - HEADER, Integer.MAX_VALUE - 64);
         this.producerLock = new Mutex(s, base + PRODUCER_LOCK);
         this.consumerLock = new Mutex(s, base + CONSUMER_LOCK);
         this.tailAddress = s.address(base + TAIL);
         this.headAddress = s.address(base + HEAD);
         this.joinAddress = s.address(base + JOIN_WORD);
+        // lower bounds of the positions to come (not 0: positions may have passed 2^63)
+        this.cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
+        this.cachedTail = cachedHead;
+        this.nextWrapCheck = cachedHead;
+        this.cachedHeadSeq = (long) LONG.getVolatile(mem, base + PUT_SEQ);
+        this.cachedTailSeq = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
+    }
+
+    /**
+     * The dense zone of a giving-back ring of {@code capacity} bytes: the bytes at the start of
+     * each lap that consumers never give back and producers come back to (see "Giving memory
+     * back" in the class comment): a 64th of the capacity in whole {@link #GIVE_BACK_UNIT}s, at
+     * most 4 MiB; 0 (no early wraps) below 64 MiB.
+     */
+    public static long denseZone(long capacity) {
+        return Math.min(MAX_DENSE, capacity / 64) & -GIVE_BACK_UNIT;
     }
 
     /** Writes a fresh ring's control block (the segment is zeroed and not yet shared). */
     public static Ring create(Segment s, long base, long dataOffset, long capacity, long maxMessages, int flags) {
+        return create(s, base, dataOffset, capacity, maxMessages, flags, 0);
+    }
+
+    /**
+     * As {@link #create(Segment, long, long, long, long, int)}, with every position starting at
+     * {@code start} (a multiple of {@link #GIVE_BACK_UNIT}): tests use it to cross 2^63.
+     */
+    static Ring create(Segment s, long base, long dataOffset, long capacity, long maxMessages, int flags, long start) {
         if (Long.bitCount(capacity) != 1 || (flags & GIVE_BACK) != 0 && capacity < 4 * GIVE_BACK_UNIT) {
             throw new IllegalArgumentException("ring capacity must be a power of two (at least 4 MiB when giving back), got " + capacity);
         }
@@ -262,6 +359,14 @@ public final class Ring {
         m.set(JAVA_LONG, base + CAPACITY, capacity);
         m.set(JAVA_LONG, base + MAX_MESSAGES, maxMessages);
         m.set(JAVA_INT, base + FLAGS, flags);
+        if (start % GIVE_BACK_UNIT != 0) {
+            throw new IllegalArgumentException("start position must be a multiple of " + GIVE_BACK_UNIT);
+        }
+        m.set(JAVA_LONG, base + DENSE, (flags & GIVE_BACK) != 0 ? denseZone(capacity) : 0);
+        m.set(JAVA_LONG, base + TAIL, start);
+        m.set(JAVA_LONG, base + HEAD, start);
+        m.set(JAVA_LONG, base + GIVEN_BACK, start);
+        m.set(JAVA_LONG, base + PREV_LAP_END, start);
         return new Ring(s, base, dataOffset);
     }
 
@@ -273,6 +378,21 @@ public final class Ring {
     /** The data area's size in bytes. */
     public long capacity() {
         return capacity;
+    }
+
+    /** The dense zone's size in bytes (0: none). */
+    public long denseZone() {
+        return dense;
+    }
+
+    /** head, for tests. */
+    long head() {
+        return (long) LONG.getVolatile(mem, base + HEAD);
+    }
+
+    /** tail, for tests. */
+    long tail() {
+        return (long) LONG.getVolatile(mem, base + TAIL);
     }
 
     /** The largest record payload; longer messages are chunked. */
@@ -306,11 +426,16 @@ public final class Ring {
                 return false;
             }
             long seq = (long) LONG.getVolatile(mem, base + PUT_SEQ);
+            if (seq - cachedHeadSeq > STALE_AFTER) {
+                cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
+                nextWrapCheck = cachedHead;
+                cachedHeadSeq = seq;
+            }
             if (length <= maxChunk) {
                 int r = recordSize(length);
                 long t = (long) LONG.getVolatile(mem, base + TAIL);
                 long at = reserve(t, r, deadline, interruptible, readersGone);
-                if (at < 0) {
+                if (at == NO_ROOM) {
                     return false;
                 }
                 long idx = at & mask;
@@ -328,7 +453,7 @@ public final class Ring {
                 int r = recordSize(payload);
                 long t = (long) LONG.getVolatile(mem, base + TAIL);
                 long at = reserve(t, r, first ? deadline : Long.MAX_VALUE, first && interruptible, readersGone);
-                if (at < 0) {
+                if (at == NO_ROOM) {
                     return false; // only possible before the first chunk
                 }
                 long idx = at & mask;
@@ -363,24 +488,90 @@ public final class Ring {
     }
 
     /**
-     * Waits for room for a record of {@code r} bytes at {@code t} (plus a pad to the end when it
-     * would wrap), writes the pad, and returns the record's position; -1 when the deadline passed.
+     * Finds room for a record of {@code r} bytes with the tail at {@code t}, waiting for it until
+     * {@code deadline}: writes the WRAP, JUMP or PAD record that leads there, if any, and returns
+     * the record's position; {@link #NO_ROOM} when the deadline passed. The rules are those of
+     * "Giving memory back" in the class comment; every comparison of positions is a difference.
      */
     private long reserve(long t, int r, long deadline, boolean interruptible, BooleanSupplier readersGone)
             throws InterruptedException, PeerGone {
-        long idx = t & mask;
-        long pad = idx + r > capacity ? capacity - idx : 0;
-        long need = pad + r;
-        if (t + need - cachedHead > usable) {
-            cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
-            if (t + need - cachedHead > usable && !awaitRoom(t + need - usable, deadline, interruptible, readersGone)) {
-                return -1;
+        for (;;) {
+            long idx = t & mask;
+            if (idx >= dense && dense != 0 && t - nextWrapCheck >= 0) {
+                long next = lapAfter(t);
+                if (fitsBehindHead(next + r + slack)) {
+                    mem.set(JAVA_LONG, data + idx, header(0, WRAP));
+                    mem.set(JAVA_LONG, base + PREV_LAP_END, t + HEADER); // before tail shows the WRAP
+                    nextWrapCheck = next;
+                    return next;
+                }
+                nextWrapCheck = t + WRAP_CHECK_EVERY;
+            }
+            if (idx + r <= capacity) {
+                long jumpTo = dense != 0 ? freeFrom() : 0; // read first: it is on this side's line, head is not
+                if (dense != 0 && t - jumpTo >= 0 || fitsBehindHead(t + r + slack)) {
+                    return t;
+                }
+                if (dense != 0 && jumpTo - t > 0 && jumpTo - lapAfter(t) < 0) {
+                    // the consumers are still in the lap before, behind where it ended: go past that
+                    mem.set(JAVA_LONG, data + idx + HEADER, jumpTo);
+                    mem.set(JAVA_LONG, data + idx, header(8, JUMP));
+                    t = jumpTo;
+                    continue;
+                }
+            } else {
+                long next = lapAfter(t);
+                if (fitsBehindHead(next + r + slack)) {
+                    mem.set(JAVA_LONG, data + idx, header((int) (capacity - idx - HEADER), PAD));
+                    mem.set(JAVA_LONG, base + PREV_LAP_END, next); // the lap was written to its end
+                    return next;
+                }
+            }
+            long end = idx + r <= capacity ? t + r + slack : lapAfter(t) + r + slack;
+            if (!awaitRoom(minHeadFor(end), deadline, interruptible, readersGone)) {
+                return NO_ROOM;
             }
         }
-        if (pad > 0) {
-            mem.set(JAVA_LONG, data + idx, header((int) (pad - HEADER), PAD));
+    }
+
+    /** The first position of the lap after the one holding {@code p}. */
+    private long lapAfter(long p) {
+        return (p & ~mask) + capacity;
+    }
+
+    /**
+     * Whether a producer may write below {@code end} as far as head is concerned: {@code end}
+     * is at most a lap beyond head, less the unit head is in when that unit will be given back.
+     * Reads head again when the last value read is not enough.
+     */
+    private boolean fitsBehindHead(long end) {
+        if (end - writeLimit(cachedHead) <= 0) {
+            return true;
         }
-        return t + pad;
+        cachedHead = (long) LONG.getAcquire(mem, base + HEAD);
+        return end - writeLimit(cachedHead) <= 0;
+    }
+
+    /** Producers may write below this position with head at {@code h}. */
+    private long writeLimit(long h) {
+        return (giveBack && (h & mask) >= dense ? h & -GIVE_BACK_UNIT : h) + capacity;
+    }
+
+    /** The head that lets a producer write below {@code end} (the inverse of {@link #writeLimit}). */
+    private long minHeadFor(long end) {
+        long h = end - capacity;
+        return giveBack && (h & mask) >= dense && (h & (GIVE_BACK_UNIT - 1)) != 0 ? (h & -GIVE_BACK_UNIT) + GIVE_BACK_UNIT : h;
+    }
+
+    /**
+     * Where this lap is free whatever the consumers do: from the first unit boundary past the
+     * end of what producers wrote in the lap before (when they left it early, by a WRAP), which
+     * consumers never give back nor reach in that lap. A position of the next lap (never reached
+     * by a tail of this one) when the lap before was written to its end.
+     */
+    private long freeFrom() {
+        long end = mem.get(JAVA_LONG, base + PREV_LAP_END);
+        return ((end + GIVE_BACK_UNIT - 1) & -GIVE_BACK_UNIT) + capacity;
     }
 
     /** Waits until {@code head >= minHead}; false when the deadline passed. */
@@ -426,7 +617,7 @@ public final class Ring {
      */
     /** Data: {@code tail != head}. */
     private static final int DATA = 0;
-    /** Room: {@code head >= arg}. */
+    /** Room: {@code head >= arg} (a difference: positions may pass 2^63). */
     private static final int ROOM = 1;
     /** Fewer than {@code maxMessages} messages in the ring ({@link #belowLimit()}). */
     private static final int BELOW_LIMIT = 2;
@@ -434,7 +625,7 @@ public final class Ring {
     private boolean met(int condition, long fieldValue, long arg) {
         return switch (condition) {
             case DATA -> fieldValue != (long) LONG.getAcquire(mem, base + HEAD);
-            case ROOM -> fieldValue >= arg;
+            case ROOM -> fieldValue - arg >= 0;
             default -> belowLimit();
         };
     }
@@ -539,18 +730,27 @@ public final class Ring {
     private Object takeLocked(Sink<?> sink, boolean consume, BooleanSupplier writersGone)
             throws InterruptedException, PeerGone {
         long h0 = (long) LONG.getVolatile(mem, base + HEAD);
+        long taken = (long) LONG.getVolatile(mem, base + TAKE_SEQ);
+        if (taken - cachedTailSeq > STALE_AFTER) {
+            cachedTail = h0; // read tail again below
+            cachedTailSeq = taken;
+        }
         long h = h0;
         long t = cachedTail;
-        if (h >= t) {
+        if (h - t >= 0) {
             t = (long) LONG.getAcquire(mem, base + TAIL);
             cachedTail = t;
         }
-        while (h < t) {
+        while (h - t < 0) {
             long idx = h & mask;
             long hdr = mem.get(JAVA_LONG, data + idx);
             int len = (int) hdr;
             int flags = (int) (hdr >>> 32);
             int r = recordSize(len & 0xFFFFFFFFL);
+            if ((flags & (WRAP | JUMP)) != 0) {
+                h = skip(h, flags);
+                continue;
+            }
             if ((flags & (PAD | TOMBSTONE)) != 0 || (flags & FIRST) == 0) {
                 h += r; // padding, a removed message, or the rest of a message whose consumer died
                 continue;
@@ -617,6 +817,11 @@ public final class Ring {
                 hdr = mem.get(JAVA_LONG, data + idx);
                 int f = (int) (hdr >>> 32);
                 int len = (int) hdr;
+                if ((f & (WRAP | JUMP)) != 0) {
+                    h = skip(h, f);
+                    advanceHead(h);
+                    continue;
+                }
                 if ((f & PAD) != 0) {
                     h += recordSize(len & 0xFFFFFFFFL);
                     advanceHead(h);
@@ -686,18 +891,50 @@ public final class Ring {
 
     /** Frees the whole units below {@code newHead} not freed yet (before head is published: see the class comment). */
     private void giveBack(long newHead) {
+        giveBack(newHead & -GIVE_BACK_UNIT, newHead & -GIVE_BACK_UNIT);
+    }
+
+    /**
+     * Frees the whole units from the last one freed up to {@code to}, except those of the dense
+     * zone, and records everything below {@code givenBack} (at least {@code to}) as freed; before
+     * head is published past them (see the class comment).
+     */
+    private void giveBack(long to, long givenBack) {
         long from = mem.get(JAVA_LONG, base + GIVEN_BACK);
-        long to = newHead & -GIVE_BACK_UNIT;
-        if (to <= from) {
+        if (givenBack - from <= 0) {
             return;
         }
-        if (to - from >= capacity) {
+        if (to - from > capacity) {
             from = to - capacity;
         }
-        for (long u = from; u < to; u += GIVE_BACK_UNIT) {
-            Pages.remove(dataAddress + (u & mask), GIVE_BACK_UNIT);
+        for (long u = from; u - to < 0; u += GIVE_BACK_UNIT) {
+            if ((u & mask) >= dense) {
+                Pages.remove(dataAddress + (u & mask), GIVE_BACK_UNIT);
+            }
         }
-        mem.set(JAVA_LONG, base + GIVEN_BACK, to);
+        mem.set(JAVA_LONG, base + GIVEN_BACK, givenBack);
+    }
+
+    /**
+     * Under the consumer lock, at the WRAP or JUMP record at {@code h} ({@code flags} its
+     * flags): gives back the units up to the one holding the record (beyond it, this lap was not
+     * written up to where the record leads) and returns where the next record is. Head is not
+     * moved: the caller publishes it with what it takes next.
+     */
+    private long skip(long h, int flags) {
+        long next;
+        long freeTo;
+        if ((flags & WRAP) != 0) {
+            next = lapAfter(h);
+            freeTo = (h + HEADER + GIVE_BACK_UNIT - 1) & -GIVE_BACK_UNIT;
+        } else {
+            next = mem.get(JAVA_LONG, data + (h & mask) + HEADER);
+            freeTo = (h + 2 * HEADER + GIVE_BACK_UNIT - 1) & -GIVE_BACK_UNIT;
+        }
+        if (giveBack) {
+            giveBack(freeTo, next);
+        }
+        return next;
     }
 
     private void repairConsumer() {
@@ -829,7 +1066,7 @@ public final class Ring {
     /** True when a record (maybe padding) is waiting. */
     public boolean hasData() {
         long h = (long) LONG.getAcquire(mem, base + HEAD);
-        return h < cachedTail || (long) LONG.getAcquire(mem, base + TAIL) != h;
+        return h - cachedTail < 0 || (long) LONG.getAcquire(mem, base + TAIL) != h;
     }
 
     /** A visitor of waiting messages for {@link #scan}. */
@@ -855,11 +1092,19 @@ public final class Ring {
             }
             long h = (long) LONG.getVolatile(mem, base + HEAD);
             long t = (long) LONG.getAcquire(mem, base + TAIL);
-            while (h < t) {
+            while (h - t < 0) {
                 long idx = h & mask;
                 long hdr = mem.get(JAVA_LONG, data + idx);
                 int len = (int) hdr;
                 int flags = (int) (hdr >>> 32);
+                if ((flags & WRAP) != 0) {
+                    h = lapAfter(h);
+                    continue;
+                }
+                if ((flags & JUMP) != 0) {
+                    h = mem.get(JAVA_LONG, data + idx + HEADER);
+                    continue;
+                }
                 h += recordSize(len & 0xFFFFFFFFL);
                 if ((flags & (PAD | TOMBSTONE)) != 0 || (flags & FIRST) == 0 || (flags & LAST) == 0) {
                     continue; // chunked messages are only seen by takers

@@ -10,15 +10,18 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
- * Gives pages of a shared mapping back to the system: {@code madvise(MADV_REMOVE)} frees the
- * backing pages of a {@code /dev/shm} file range (a later touch maps fresh zero pages). Queues use
- * it so that memory taken by a burst of messages is returned once they are consumed. Linked on
- * first use.
+ * Gives pages of a shared mapping back to the system, or takes them ahead of use:
+ * {@code madvise(MADV_REMOVE)} frees the backing pages of a {@code /dev/shm} file range (a later
+ * touch maps fresh zero pages), {@code madvise(MADV_POPULATE_WRITE)} allocates and maps them as a
+ * write would, without writing. Queues use the first so that memory taken by a burst of messages
+ * is returned once they are consumed, the second for the dense zone of their ring, which they
+ * keep and reuse. Linked on first use.
  */
 public final class Pages {
     /** Size of a page (4 KiB on the machines this library targets). */
     public static final long SIZE = 4096;
     private static final int MADV_REMOVE = 9;
+    private static final int MADV_POPULATE_WRITE = 23;
 
     private Pages() {}
 
@@ -40,11 +43,27 @@ public final class Pages {
      * @return false when the kernel refused (the memory stays, nothing else changes)
      */
     public static boolean remove(long address, long length) {
+        return madvise(address, length, MADV_REMOVE);
+    }
+
+    /**
+     * Allocates and maps the pages of {@code [address, address + length)} of a shared file
+     * mapping for writing, as a first write would (Linux 5.14 and later); the contents do not
+     * change. Both must be multiples of {@link #SIZE}.
+     *
+     * @return false when the kernel refused (an older kernel, or no memory left in the file
+     *     system: no signal is raised, the pages are then taken at their first write as usual)
+     */
+    public static boolean populate(long address, long length) {
+        return madvise(address, length, MADV_POPULATE_WRITE);
+    }
+
+    private static boolean madvise(long address, long length, int advice) {
         if ((address | length) % SIZE != 0) {
             throw new IllegalArgumentException("not page-aligned: " + address + " + " + length);
         }
         try {
-            return (int) Native.MADVISE.invokeExact(MemorySegment.ofAddress(address), length, MADV_REMOVE) == 0;
+            return (int) Native.MADVISE.invokeExact(MemorySegment.ofAddress(address), length, advice) == 0;
         } catch (Throwable t) {
             throw new IllegalStateException("madvise failed", t);
         }
