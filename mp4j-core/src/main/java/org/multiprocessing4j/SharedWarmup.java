@@ -410,8 +410,9 @@ final class SharedWarmup {
             if (jobsSum.get() != (long) EXCHANGES * (EXCHANGES - 1) / 2 || consumers[0].isAlive() || consumers[1].isAlive()) {
                 throw new IllegalStateException("joinable queue warm-up computed a wrong result");
             }
-            // Then the common case until compiled; 2 KiB messages every other round move 5 MiB
-            // through the queue, so that giving memory back (per MiB) is part of the profile too.
+            // Then the common case until compiled; 2 KiB messages every other round move about
+            // 20 MiB through the queue, so that giving memory back (per MiB) and the early wraps
+            // to the ring's dense zone (per 4 MiB, see Ring) are part of the profile too.
             for (int i = 0; i < IPC_ROUNDS; i++) {
                 queue.put(i);
                 sum += (Integer) queue.get();
