@@ -922,19 +922,17 @@ public final class Ring {
      * moved: the caller publishes it with what it takes next.
      */
     private long skip(long h, int flags) {
-        long next;
-        long freeTo;
-        if ((flags & WRAP) != 0) {
-            next = lapAfter(h);
-            freeTo = (h + HEADER + GIVE_BACK_UNIT - 1) & -GIVE_BACK_UNIT;
-        } else {
-            next = mem.get(JAVA_LONG, data + (h & mask) + HEADER);
-            freeTo = (h + 2 * HEADER + GIVE_BACK_UNIT - 1) & -GIVE_BACK_UNIT;
-        }
+        long next = leadsTo(h, flags);
         if (giveBack) {
-            giveBack(freeTo, next);
+            long end = h + ((flags & WRAP) != 0 ? HEADER : 2 * HEADER);
+            giveBack((end + GIVE_BACK_UNIT - 1) & -GIVE_BACK_UNIT, next);
         }
         return next;
+    }
+
+    /** Where the WRAP or JUMP record at {@code h} ({@code flags} its flags) leads. */
+    private long leadsTo(long h, int flags) {
+        return (flags & WRAP) != 0 ? lapAfter(h) : mem.get(JAVA_LONG, data + (h & mask) + HEADER);
     }
 
     private void repairConsumer() {
@@ -1097,12 +1095,8 @@ public final class Ring {
                 long hdr = mem.get(JAVA_LONG, data + idx);
                 int len = (int) hdr;
                 int flags = (int) (hdr >>> 32);
-                if ((flags & WRAP) != 0) {
-                    h = lapAfter(h);
-                    continue;
-                }
-                if ((flags & JUMP) != 0) {
-                    h = mem.get(JAVA_LONG, data + idx + HEADER);
+                if ((flags & (WRAP | JUMP)) != 0) {
+                    h = leadsTo(h, flags);
                     continue;
                 }
                 h += recordSize(len & 0xFFFFFFFFL);

@@ -126,6 +126,16 @@ class RingTest {
         }
         assertTrue(r.tail() - lapStart > 4 * MIB, "no jump: tail at " + (r.tail() - lapStart) + " in the lap");
         assertTrue(r.head() - start < 3 * MIB, "the consumer moved");
+        // a scan (Queue's iterator and remove) sees every waiting message across the WRAP and the JUMP
+        int[] seen = {0};
+        int firstWaiting = taken;
+        r.scan((src, at, len, flags) -> {
+            byte[] b = src.asSlice(at, len).toArray(JAVA_BYTE);
+            assertArrayEquals(message(firstWaiting + seen[0], 200), b, "scanned message " + seen[0]);
+            seen[0]++;
+            return false;
+        }, false);
+        assertEquals(seq - taken, seen[0]);
         while (taken < seq) {
             assertArrayEquals(message(taken, 200), take(r), "message " + taken);
             taken++;
