@@ -380,11 +380,6 @@ public final class Ring {
         return capacity;
     }
 
-    /** The dense zone's size in bytes (0: none). */
-    public long denseZone() {
-        return dense;
-    }
-
     /** head, for tests. */
     long head() {
         return (long) LONG.getVolatile(mem, base + HEAD);
@@ -507,9 +502,11 @@ public final class Ring {
                 }
                 nextWrapCheck = t + WRAP_CHECK_EVERY;
             }
+            long end;
             if (idx + r <= capacity) {
+                end = t + r + slack;
                 long jumpTo = dense != 0 ? freeFrom() : 0; // read first: it is on this side's line, head is not
-                if (dense != 0 && t - jumpTo >= 0 || fitsBehindHead(t + r + slack)) {
+                if (dense != 0 && t - jumpTo >= 0 || fitsBehindHead(end)) {
                     return t;
                 }
                 if (dense != 0 && jumpTo - t > 0 && jumpTo - lapAfter(t) < 0) {
@@ -521,13 +518,13 @@ public final class Ring {
                 }
             } else {
                 long next = lapAfter(t);
-                if (fitsBehindHead(next + r + slack)) {
+                end = next + r + slack;
+                if (fitsBehindHead(end)) {
                     mem.set(JAVA_LONG, data + idx, header((int) (capacity - idx - HEADER), PAD));
                     mem.set(JAVA_LONG, base + PREV_LAP_END, next); // the lap was written to its end
                     return next;
                 }
             }
-            long end = idx + r <= capacity ? t + r + slack : lapAfter(t) + r + slack;
             if (!awaitRoom(minHeadFor(end), deadline, interruptible, readersGone)) {
                 return NO_ROOM;
             }
@@ -560,7 +557,7 @@ public final class Ring {
     /** The head that lets a producer write below {@code end} (the inverse of {@link #writeLimit}). */
     private long minHeadFor(long end) {
         long h = end - capacity;
-        return giveBack && (h & mask) >= dense && (h & (GIVE_BACK_UNIT - 1)) != 0 ? (h & -GIVE_BACK_UNIT) + GIVE_BACK_UNIT : h;
+        return giveBack && (h & mask) >= dense ? unitCeiling(h) : h;
     }
 
     /**
@@ -571,7 +568,12 @@ public final class Ring {
      */
     private long freeFrom() {
         long end = mem.get(JAVA_LONG, base + PREV_LAP_END);
-        return ((end + GIVE_BACK_UNIT - 1) & -GIVE_BACK_UNIT) + capacity;
+        return unitCeiling(end) + capacity;
+    }
+
+    /** The first unit boundary at or after {@code p}. */
+    private static long unitCeiling(long p) {
+        return (p + GIVE_BACK_UNIT - 1) & -GIVE_BACK_UNIT;
     }
 
     /** Waits until {@code head >= minHead}; false when the deadline passed. */
@@ -925,7 +927,7 @@ public final class Ring {
         long next = leadsTo(h, flags);
         if (giveBack) {
             long end = h + ((flags & WRAP) != 0 ? HEADER : 2 * HEADER);
-            giveBack((end + GIVE_BACK_UNIT - 1) & -GIVE_BACK_UNIT, next);
+            giveBack(unitCeiling(end), next);
         }
         return next;
     }
