@@ -1,0 +1,172 @@
+import org.multiprocessing4j.*;
+import org.multiprocessing4j.Process;
+import org.multiprocessing4j.Queue;
+import java.util.*;
+import java.nio.file.*;
+
+/**
+ * Where a one-producer one-consumer window's CPU goes. The bench's `queue_throughput` protocol
+ * (a fresh Queue per sample, 200,000 ints, a producer and a consumer child from a warm reserve of
+ * two, timed from go to both done) with a plain Queue and no instrumentation inside the window:
+ * the parent reads every thread's CPU time ({@code /proc/PID/task/TID/schedstat}) just before go
+ * and just after both children are done (the children wait for an exit semaphore, so their
+ * threads still exist). Per sample it prints: rate (M msgs/s), window (ms), the main threads'
+ * CPU (mainP, mainC), each child's compiler threads' CPU (compP, compC), every other process's
+ * threads (others; this JVM excluded, it sleeps in the window) and idle = 2 x window - all CPU
+ * used (this machine has two vCPUs). It also prints the vCPU the parent gave go on and each
+ * child's vCPU after go and at its end ({@code sched_getcpu}). Arms alternate sample by sample:
+ * {@code NAME=opt;opt} adds child JVM options; {@code -Dqp.pin=1} as an option pins the producer's
+ * main thread to vCPU 0 and the consumer's to vCPU 1 (an experiment only: the library never pins).
+ *
+ * <p>Run (after {@code ./mp4j --help} built the jars): {@code bench/tools/probes/run.sh WindowBudgetProbe 14 base= pinned=-Dqp.pin=1}
+ */
+public class WindowBudgetProbe {
+  static void pin(int cpu) {
+    if (cpu < 0) return;
+    try {
+      var l = java.lang.foreign.Linker.nativeLinker();
+      var h = l.downcallHandle(l.defaultLookup().find("sched_setaffinity").get(),
+          java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_INT, java.lang.foreign.ValueLayout.JAVA_LONG, java.lang.foreign.ValueLayout.ADDRESS));
+      try (var ar = java.lang.foreign.Arena.ofConfined()) {
+        var m = ar.allocate(128);
+        m.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 1L << cpu);
+        int rc = (int) h.invokeExact(0, 128L, m);
+        if (rc != 0) throw new IllegalStateException("rc " + rc);
+      }
+    } catch (Throwable t) { throw new RuntimeException(t); }
+  }
+  static java.lang.invoke.MethodHandle GETCPU;
+  static int cpuNow() {
+    try {
+      if (GETCPU == null) { var l = java.lang.foreign.Linker.nativeLinker(); GETCPU = l.downcallHandle(l.defaultLookup().find("sched_getcpu").get(), java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.JAVA_INT)); }
+      return (int) GETCPU.invokeExact();
+    } catch (Throwable t) { return -9; }
+  }
+  static final class Prod extends Process {
+    final Semaphore ready, go, done, exit; final Queue<Integer> q; final int n; SharedLongArray rep;
+    Prod(Context c, Semaphore r, Semaphore g, Semaphore d, Semaphore x, Queue<Integer> q, int n) { super(c); ready=r; go=g; done=d; exit=x; this.q=q; this.n=n; }
+    @Override public void run() throws InterruptedException {
+      if (Integer.getInteger("qp.pin", 0) == 1) pin(0);
+      cpuNow(); cpuNow();
+      ready.release(); go.acquire(); int c0 = cpuNow();
+      for (int i = 0; i < n; i++) q.put(i);
+      q.put(-1); int c1 = cpuNow();
+      done.release(); rep.set(2, c0); rep.set(3, c1); exit.acquire();
+    }
+  }
+  static final class Cons extends Process {
+    final Semaphore ready, go, done, exit; final Queue<Integer> q; final SharedLongArray rep;
+    Cons(Context c, Semaphore r, Semaphore g, Semaphore d, Semaphore x, Queue<Integer> q, SharedLongArray rep) { super(c); ready=r; go=g; done=d; exit=x; this.q=q; this.rep=rep; }
+    @Override public void run() throws InterruptedException {
+      if (Integer.getInteger("qp.pin", 0) == 1) pin(1);
+      cpuNow(); cpuNow();
+      ready.release(); go.acquire(); rep.set(5, cpuNow());
+      long count = 0, total = 0;
+      while (true) { Integer x = q.get(); if (x == -1) break; count++; total += x; }
+      rep.set(0, count); rep.set(1, total); int c1 = cpuNow();
+      done.release(); rep.set(6, c1); exit.acquire();
+    }
+  }
+  /** CPU ns of a child: [its main thread (the busiest thread named java but the launcher), its compiler threads, the rest, main run periods]. */
+  static long[] cpu(long pid) {
+    long[] r = new long[4];
+    try (var ds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
+      for (Path t : ds) {
+        String comm = Files.readString(t.resolve("comm")).trim();
+        String[] ss = Files.readString(t.resolve("schedstat")).trim().split(" ");
+        long ns = Long.parseLong(ss[0]);
+        if (comm.contains("Compiler")) r[1] += ns;
+        else if (comm.equals("java") && Long.parseLong(t.getFileName().toString()) != pid) {
+          // the main thread of a warm child: the busiest java-named thread; keep max
+          if (ns > r[0]) { r[2] += r[0]; r[0] = ns; r[3] = Long.parseLong(ss[2]); } else r[2] += ns;
+        } else r[2] += ns;
+      }
+    } catch (Exception e) { }
+    return r;
+  }
+  static long allBusy() {
+    long sum = 0;
+    String me = Long.toString(ProcessHandle.current().pid());
+    try (var ds = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().chars().allMatch(Character::isDigit) && !p.getFileName().toString().equals(me))) {
+      for (Path p : ds) {
+        try (var ts = Files.newDirectoryStream(p.resolve("task"))) {
+          for (Path t : ts) {
+            try { sum += Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[0]); } catch (Exception e) { }
+          }
+        } catch (Exception e) { }
+      }
+    } catch (Exception e) { }
+    return sum;
+  }
+  static Prod prod(Prod p, SharedLongArray rep) { p.rep = rep; return p; }
+  static String cpus = "";
+  static double[] last = new double[8];
+  static double one(Context ctx, int n) throws Exception {
+    Semaphore r = ctx.semaphore(0), g = ctx.semaphore(0), d = ctx.semaphore(0), x = ctx.semaphore(0);
+    Queue<Integer> q = ctx.queue();
+    SharedLongArray rep = ctx.sharedLongArray(8);
+    List<Process> ch = List.of(prod(new Prod(ctx, r, g, d, x, q, n), rep), new Cons(ctx, r, g, d, x, q, rep));
+    if (!ctx.prepare(java.time.Duration.ofSeconds(120))) throw new IllegalStateException();
+    for (Process p : ch) p.start();
+    r.acquire(); r.acquire();
+    if (!ctx.prepare(java.time.Duration.ofSeconds(120))) throw new IllegalStateException();
+    long pp = ch.get(0).pid(), cp = ch.get(1).pid();
+    long[] p0 = cpu(pp), c0 = cpu(cp); long b0 = allBusy();
+    int pc = cpuNow(); long t0 = System.nanoTime();
+    g.release(); g.release();
+    d.acquire(); d.acquire();
+    long t1 = System.nanoTime();
+    long b1 = allBusy(); long[] p1 = cpu(pp), c1 = cpu(cp);
+    x.release(); x.release();
+    for (Process p : ch) p.join();
+    if (rep.get(0) != n || rep.get(1) != (long) n * (n - 1) / 2) throw new IllegalStateException("check");
+    cpus = String.format("go@%d P %d>%d C %d>%d", pc, rep.get(2), rep.get(3), rep.get(5), rep.get(6));
+    q.close();
+    double v = n / ((t1 - t0) / 1e9) / 1e6;
+    double w = (t1 - t0) / 1e6;
+    last = new double[] {v, w, (p1[0]-p0[0])/1e6, (c1[0]-c0[0])/1e6, (p1[1]-p0[1])/1e6, (c1[1]-c0[1])/1e6, (b1 - b0 - (p1[0]-p0[0]) - (c1[0]-c0[0]) - (p1[1]-p0[1]) - (c1[1]-c0[1])) / 1e6,
+        2 * w - (b1 - b0) / 1e6};
+    return v;
+  }
+
+  public static void main(String[] a) throws Exception {
+    int samples = Integer.parseInt(a[0]);
+    int n = 200_000;
+    Multiprocessing.warmUp();
+    List<String> names = new ArrayList<>();
+    List<Context> ctxs = new ArrayList<>();
+    for (int i = 1; i < a.length; i++) {
+      String[] kv = a[i].split("=", 2);
+      List<String> opts = new ArrayList<>(Context.DEFAULT_JVM_OPTIONS);
+      if (kv.length > 1 && !kv[1].isEmpty()) opts.addAll(Arrays.asList(kv[1].split(";")));
+      names.add(kv[0]);
+      ctxs.add(Context.builder(StartMethod.WARM).warmReserve(2).jvmOptions(opts).build());
+    }
+    String[] fields = {"rate", "window", "mainP", "mainC", "compP", "compC", "others", "idle"};
+    Map<String, List<double[]>> res = new LinkedHashMap<>();
+    for (String nm : names) res.put(nm, new ArrayList<>());
+    for (int k = 0; k < ctxs.size(); k++) one(ctxs.get(k), n / 10);
+    for (int s = 0; s < samples; s++) {
+      for (int k = 0; k < ctxs.size(); k++) {
+        int kk = (s % 2 == 0) ? k : ctxs.size() - 1 - k;
+        one(ctxs.get(kk), n);
+        res.get(names.get(kk)).add(last);
+        StringBuilder sb = new StringBuilder(names.get(kk));
+        for (int f = 0; f < fields.length; f++) sb.append(String.format(" %s %.2f", fields[f], last[f]));
+        System.out.println(sb + " " + cpus);
+      }
+    }
+    for (var e : res.entrySet()) {
+      StringBuilder sb = new StringBuilder(String.format("ARM %-8s n=%d medians:", e.getKey(), e.getValue().size()));
+      for (int f = 0; f < fields.length; f++) {
+        List<Double> l = new ArrayList<>(); for (double[] dd : e.getValue()) l.add(dd[f]); Collections.sort(l);
+        double med = l.size() % 2 == 1 ? l.get(l.size()/2) : (l.get(l.size()/2-1)+l.get(l.size()/2))/2;
+        double mean = l.stream().mapToDouble(xx->xx).average().orElse(0);
+        sb.append(String.format(" %s %.2f (%.2f)", fields[f], med, mean));
+      }
+      System.out.println(sb);
+    }
+    for (Context c : ctxs) c.close();
+    System.exit(0);
+  }
+}
