@@ -54,19 +54,36 @@ public class QueueWindowProbe {
     return n / ((t1 - t0) / 1e9) / 1e6;
   }
 
+  /**
+   * The arms of {@code args[1..]}, {@code NAME=opt;opt}, in order: a warm context each, whose
+   * child JVMs get {@link Context#DEFAULT_JVM_OPTIONS} and the arm's options, with a reserve of
+   * four when the name starts with {@code r4}, else two.
+   */
+  static Map<String, Context> arms(String[] args) {
+    Map<String, Context> arms = new LinkedHashMap<>();
+    for (int i = 1; i < args.length; i++) {
+      String[] kv = args[i].split("=", 2);
+      List<String> opts = new ArrayList<>(Context.DEFAULT_JVM_OPTIONS);
+      if (kv.length > 1 && !kv[1].isEmpty()) opts.addAll(Arrays.asList(kv[1].split(";")));
+      arms.put(kv[0], Context.builder(StartMethod.WARM).warmReserve(kv[0].startsWith("r4") ? 4 : 2).jvmOptions(opts).build());
+    }
+    return arms;
+  }
+
+  /** The median of {@code xs} (sorted in place). */
+  static double median(List<Double> xs) {
+    Collections.sort(xs);
+    int k = xs.size();
+    return k % 2 == 1 ? xs.get(k / 2) : (xs.get(k / 2 - 1) + xs.get(k / 2)) / 2;
+  }
+
   public static void main(String[] a) throws Exception {
     int samples = Integer.parseInt(a[0]);
     int n = 200_000;
     Multiprocessing.warmUp();
-    List<String> names = new ArrayList<>();
-    List<Context> ctxs = new ArrayList<>();
-    for (int i = 1; i < a.length; i++) {
-      String[] kv = a[i].split("=", 2);
-      List<String> opts = new ArrayList<>(Context.DEFAULT_JVM_OPTIONS);
-      if (kv.length > 1 && !kv[1].isEmpty()) opts.addAll(Arrays.asList(kv[1].split(";")));
-      names.add(kv[0]);
-      ctxs.add(Context.builder(StartMethod.WARM).warmReserve(kv[0].startsWith("r4") ? 4 : 2).jvmOptions(opts).build());
-    }
+    Map<String, Context> arms = arms(a);
+    List<String> names = new ArrayList<>(arms.keySet());
+    List<Context> ctxs = new ArrayList<>(arms.values());
     Map<String, List<Double>> res = new LinkedHashMap<>();
     for (String nm : names) res.put(nm, new ArrayList<>());
     for (int k = 0; k < ctxs.size(); k++) one(ctxs.get(k), n / 10); // warm-up sample
@@ -79,8 +96,8 @@ public class QueueWindowProbe {
       }
     }
     for (var e : res.entrySet()) {
-      List<Double> l = new ArrayList<>(e.getValue()); Collections.sort(l);
-      double med = l.size() % 2 == 1 ? l.get(l.size()/2) : (l.get(l.size()/2-1)+l.get(l.size()/2))/2;
+      List<Double> l = new ArrayList<>(e.getValue());
+      double med = median(l);
       double mean = l.stream().mapToDouble(x->x).average().orElse(0);
       System.out.printf("ARM %-10s median %.2f mean %.2f min %.2f max %.2f (n=%d)%n", e.getKey(), med, mean, l.get(0), l.get(l.size()-1), l.size());
     }

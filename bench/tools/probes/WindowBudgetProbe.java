@@ -14,8 +14,8 @@ import java.nio.file.*;
  * CPU (mainP, mainC), each child's compiler threads' CPU (compP, compC), every other process's
  * threads (others; this JVM excluded, it sleeps in the window) and idle = 2 x window - all CPU
  * used (this machine has two vCPUs). It also prints the vCPU the parent gave go on and each
- * child's vCPU after go and at its end ({@code sched_getcpu}). Arms alternate sample by sample:
- * {@code NAME=opt;opt} adds child JVM options; {@code -Dqp.pin=1} as an option pins the producer's
+ * child's vCPU after go and at its end ({@code sched_getcpu}). Arms alternate sample by sample, as
+ * {@link QueueWindowProbe#arms} makes them (a reserve of two unless the name starts with r4); {@code -Dqp.pin=1} as an option pins the producer's
  * main thread to vCPU 0 and the consumer's to vCPU 1 (an experiment only: the library never pins).
  *
  * <p>Run (after {@code ./mp4j --help} built the jars): {@code bench/tools/probes/run.sh WindowBudgetProbe 14 base= pinned=-Dqp.pin=1}
@@ -133,15 +133,9 @@ public class WindowBudgetProbe {
     int samples = Integer.parseInt(a[0]);
     int n = 200_000;
     Multiprocessing.warmUp();
-    List<String> names = new ArrayList<>();
-    List<Context> ctxs = new ArrayList<>();
-    for (int i = 1; i < a.length; i++) {
-      String[] kv = a[i].split("=", 2);
-      List<String> opts = new ArrayList<>(Context.DEFAULT_JVM_OPTIONS);
-      if (kv.length > 1 && !kv[1].isEmpty()) opts.addAll(Arrays.asList(kv[1].split(";")));
-      names.add(kv[0]);
-      ctxs.add(Context.builder(StartMethod.WARM).warmReserve(2).jvmOptions(opts).build());
-    }
+    Map<String, Context> arms = QueueWindowProbe.arms(a);
+    List<String> names = new ArrayList<>(arms.keySet());
+    List<Context> ctxs = new ArrayList<>(arms.values());
     String[] fields = {"rate", "window", "mainP", "mainC", "compP", "compC", "others", "idle"};
     Map<String, List<double[]>> res = new LinkedHashMap<>();
     for (String nm : names) res.put(nm, new ArrayList<>());
@@ -159,8 +153,8 @@ public class WindowBudgetProbe {
     for (var e : res.entrySet()) {
       StringBuilder sb = new StringBuilder(String.format("ARM %-8s n=%d medians:", e.getKey(), e.getValue().size()));
       for (int f = 0; f < fields.length; f++) {
-        List<Double> l = new ArrayList<>(); for (double[] dd : e.getValue()) l.add(dd[f]); Collections.sort(l);
-        double med = l.size() % 2 == 1 ? l.get(l.size()/2) : (l.get(l.size()/2-1)+l.get(l.size()/2))/2;
+        List<Double> l = new ArrayList<>(); for (double[] dd : e.getValue()) l.add(dd[f]);
+        double med = QueueWindowProbe.median(l);
         double mean = l.stream().mapToDouble(xx->xx).average().orElse(0);
         sb.append(String.format(" %s %.2f (%.2f)", fields[f], med, mean));
       }
