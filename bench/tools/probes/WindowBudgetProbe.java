@@ -43,8 +43,8 @@ public class WindowBudgetProbe {
     } catch (Throwable t) { return -9; }
   }
   static final class Prod extends Process {
-    final Semaphore ready, go, done, exit; final Queue<Integer> q; final int n; SharedLongArray rep;
-    Prod(Context c, Semaphore r, Semaphore g, Semaphore d, Semaphore x, Queue<Integer> q, int n) { super(c); ready=r; go=g; done=d; exit=x; this.q=q; this.n=n; }
+    final Semaphore ready, go, done, exit; final Queue<Integer> q; final int n; final SharedLongArray rep;
+    Prod(Context c, Semaphore r, Semaphore g, Semaphore d, Semaphore x, Queue<Integer> q, int n, SharedLongArray rep) { super(c); ready=r; go=g; done=d; exit=x; this.q=q; this.n=n; this.rep=rep; }
     @Override public void run() throws InterruptedException {
       if (Integer.getInteger("qp.pin", 0) == 1) pin(0);
       cpuNow(); cpuNow();
@@ -67,19 +67,15 @@ public class WindowBudgetProbe {
       done.release(); rep.set(6, c1); exit.acquire();
     }
   }
-  /** CPU ns of a child: [its main thread (the busiest thread named java but the launcher), its compiler threads, the rest, main run periods]. */
+  /** CPU ns of a child: [its main thread (the busiest thread named java but the launcher), its compiler threads]. */
   static long[] cpu(long pid) {
-    long[] r = new long[4];
+    long[] r = new long[2];
     try (var ds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/task"))) {
       for (Path t : ds) {
         String comm = Files.readString(t.resolve("comm")).trim();
-        String[] ss = Files.readString(t.resolve("schedstat")).trim().split(" ");
-        long ns = Long.parseLong(ss[0]);
+        long ns = Long.parseLong(Files.readString(t.resolve("schedstat")).trim().split(" ")[0]);
         if (comm.contains("Compiler")) r[1] += ns;
-        else if (comm.equals("java") && Long.parseLong(t.getFileName().toString()) != pid) {
-          // the main thread of a warm child: the busiest java-named thread; keep max
-          if (ns > r[0]) { r[2] += r[0]; r[0] = ns; r[3] = Long.parseLong(ss[2]); } else r[2] += ns;
-        } else r[2] += ns;
+        else if (comm.equals("java") && Long.parseLong(t.getFileName().toString()) != pid) r[0] = Math.max(r[0], ns);
       }
     } catch (Exception e) { }
     return r;
@@ -98,14 +94,13 @@ public class WindowBudgetProbe {
     } catch (Exception e) { }
     return sum;
   }
-  static Prod prod(Prod p, SharedLongArray rep) { p.rep = rep; return p; }
   static String cpus = "";
   static double[] last = new double[8];
   static double one(Context ctx, int n) throws Exception {
     Semaphore r = ctx.semaphore(0), g = ctx.semaphore(0), d = ctx.semaphore(0), x = ctx.semaphore(0);
     Queue<Integer> q = ctx.queue();
     SharedLongArray rep = ctx.sharedLongArray(8);
-    List<Process> ch = List.of(prod(new Prod(ctx, r, g, d, x, q, n), rep), new Cons(ctx, r, g, d, x, q, rep));
+    List<Process> ch = List.of(new Prod(ctx, r, g, d, x, q, n, rep), new Cons(ctx, r, g, d, x, q, rep));
     if (!ctx.prepare(java.time.Duration.ofSeconds(120))) throw new IllegalStateException();
     for (Process p : ch) p.start();
     r.acquire(); r.acquire();
