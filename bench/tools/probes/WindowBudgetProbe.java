@@ -17,7 +17,9 @@ import java.nio.file.*;
  * runnable but not running, the second field of schedstat). The same children then run the
  * same loops (methods of their own, so compiled by then) for more rounds, {@code QP_ROUNDS} in
  * the environment in all (default 2); the last of them is printed as the arm {@code NAME/2}, and
- * its rate also as {@code round2} on the first round's line. Its compiler figures can mislead:
+ * its rate also as {@code round2} on the first round's line. The second round still compiles
+ * (the loops' methods, after their first round's OSR compilations); by the fourth, as measured,
+ * nothing does: use {@code QP_ROUNDS=4} for a steady pair. Its compiler figures can mislead:
  * a compiler thread that the JVM starts or stops between the reads is counted on one side only
  * ({@code others} then goes negative). It also prints the vCPU the parent gave go on and each
  * child's vCPU after go and at its end ({@code sched_getcpu}). Arms alternate sample by sample, as
@@ -158,20 +160,27 @@ public class WindowBudgetProbe {
     d.acquire(); d.acquire();
     long t3 = System.nanoTime();
     long b3 = allBusy(); long[] p3 = cpu(pp), c3 = cpu(cp);
-    double w2 = (t3 - t2) / 1e6;
-    last2 = new double[] {n / ((t3 - t2) / 1e9) / 1e6, w2, (p3[0]-p2[0])/1e6, (c3[0]-c2[0])/1e6, (p3[1]-p2[1])/1e6, (c3[1]-c2[1])/1e6,
-        (b3 - b2 - (p3[0]-p2[0]) - (c3[0]-c2[0]) - (p3[1]-p2[1]) - (c3[1]-c2[1])) / 1e6,
-        2 * w2 - (b3 - b2) / 1e6, (p3[2]-p2[2])/1e6, (c3[2]-c2[2])/1e6, 0};
+    last2 = budget(n, t3 - t2, p2, p3, c2, c3, b3 - b2, 0);
     x.release(); x.release();
     for (Process p : ch) p.join();
     if (rep.get(0) != n || rep.get(1) != (long) n * (n - 1) / 2 || rep.get(4) != 1) throw new IllegalStateException("check");
     cpus = String.format("go@%d P %d>%d C %d>%d", pc, rep.get(2), rep.get(3), rep.get(5), rep.get(6));
     q.close();
-    double v = n / ((t1 - t0) / 1e9) / 1e6;
-    double w = (t1 - t0) / 1e6;
-    last = new double[] {v, w, (p1[0]-p0[0])/1e6, (c1[0]-c0[0])/1e6, (p1[1]-p0[1])/1e6, (c1[1]-c0[1])/1e6, (b1 - b0 - (p1[0]-p0[0]) - (c1[0]-c0[0]) - (p1[1]-p0[1]) - (c1[1]-c0[1])) / 1e6,
-        2 * w - (b1 - b0) / 1e6, (p1[2]-p0[2])/1e6, (c1[2]-c0[2])/1e6, n / ((t3 - t2) / 1e9) / 1e6};
-    return v;
+    last = budget(n, t1 - t0, p0, p1, c0, c1, b1 - b0, last2[0]);
+    return last[0];
+  }
+
+  /**
+   * One round's fields (see {@code fields} in main) from a window of {@code nanos}, the children's
+   * {@link #cpu} readings before and after ({@code p}: producer, {@code c}: consumer), all CPU
+   * used meanwhile ({@code busy}, ns) and the later round's rate.
+   */
+  static double[] budget(int n, long nanos, long[] p0, long[] p1, long[] c0, long[] c1, long busy, double round2) {
+    double w = nanos / 1e6;
+    double mainP = (p1[0] - p0[0]) / 1e6, mainC = (c1[0] - c0[0]) / 1e6;
+    double compP = (p1[1] - p0[1]) / 1e6, compC = (c1[1] - c0[1]) / 1e6;
+    return new double[] {n / (nanos / 1e9) / 1e6, w, mainP, mainC, compP, compC,
+        busy / 1e6 - mainP - mainC - compP - compC, 2 * w - busy / 1e6, (p1[2] - p0[2]) / 1e6, (c1[2] - c0[2]) / 1e6, round2};
   }
 
   public static void main(String[] a) throws Exception {
