@@ -739,13 +739,14 @@ public final class Ring {
                 // inline, and a small method holding this was compiled on its own first, into
                 // code too big to inline (PrintInlining, 2026-11-24)
                 long h = (long) LONG.getVolatile(mem, base + HEAD);
+                long at = data + (h & mask);
                 long hdr = h - cachedTail < 0
                         && (long) LONG.getVolatile(mem, base + TAKE_SEQ) - cachedTailSeq <= STALE_AFTER
-                        ? mem.get(JAVA_LONG, data + (h & mask)) : 0;
+                        ? mem.get(JAVA_LONG, at) : 0;
                 if ((int) (hdr >>> 32 & (FIRST | LAST | PAD | TOMBSTONE | WRAP | JUMP)) == (FIRST | LAST)) {
                     int len = (int) hdr;
                     sink.check(len);
-                    r = sink.read(mem, data + (h & mask) + HEADER, len, (int) (hdr >>> 32) & ~(FIRST | LAST));
+                    r = sink.read(mem, at + HEADER, len, (int) (hdr >>> 32) & ~(FIRST | LAST));
                     if (consume) {
                         commitTake(h + recordSize(len & 0xFFFFFFFFL));
                     }
