@@ -37,6 +37,20 @@ import org.multiprocessing4j.internal.log.Log;
  * its lambda are in the cache too: measured, that takes a spawn child's decode from about 20 ms
  * to a few. As with the warm reserve's rehearsal, static initialisers of those classes run in
  * the training JVM. Children started before it is ready run without it.
+ *
+ * <h2>In the background, at the lowest priority</h2>
+ * The training JVM runs under {@code nice -n 19} when a {@code nice} executable is on the
+ * {@code PATH} (coreutils; without one it runs at the caller's priority): it is work for later
+ * children, and it must not take the CPU from the processes the application runs now. Measured
+ * (2026-11-25, two vCPUs, a ping-pong of ints over two queues between a JVM and its spawned child
+ * while the first context of a new class path trained its cache): at the default priority the
+ * training took about one vCPU for 5-9 s and the round trips meanwhile took 15-30 us instead of
+ * 0.6-2 (docs/benchmarks.md, twenty-sixth session). A niced run waits for idle CPU, so on a busy
+ * machine it takes longer: its time limit, {@link #TRAINING_LIMIT_SECONDS}, only catches a hung
+ * run. The price: an application that keeps every core busy until it exits may end before its
+ * training run does (the run halts with it, as every child does, and the next one tidies its
+ * files away); its next start trains again, and its children start without the cache meanwhile.
+ * {@code Context.prepare} waits for the cache where that matters.
  * Location: {@code $XDG_CACHE_HOME/mp4j/aot}, else {@code ~/.cache/mp4j/aot}, else the
  * temporary directory; override with the system property {@code mp4j.aot.dir}. After each build
  * only the {@value #KEEP} most recent caches are kept.
@@ -139,6 +153,7 @@ public final class AotCache {
 
     /** One training run for {@code target}; the file is renamed into place atomically. */
     private Path train(Path dir, Path target) throws IOException, InterruptedException {
+        prune(dir, null); // the leftovers of runs whose JVM died first (a niced run often outlives its application)
         Path tmp = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         Path samplePayload = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".sample");
         ChildSpec spec = sample.get();
@@ -153,15 +168,15 @@ public final class AotCache {
         Path log = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".log");
         // stdin stays an open pipe that is never written: the training JVM halts when it sees
         // end of stream, i.e. when this JVM dies, like every other child
-        java.lang.Process p = new ProcessBuilder(cmd)
+        java.lang.Process p = new ProcessBuilder(niced(cmd))
                 .redirectInput(ProcessBuilder.Redirect.PIPE)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(log.toFile())
                 .start();
         try {
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            if (!p.waitFor(TRAINING_LIMIT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IOException("AOT training run did not finish in 120 s");
+                throw new IOException("AOT training run did not finish in " + TRAINING_LIMIT_SECONDS + " s");
             }
             if (p.exitValue() != 0 || !Files.isRegularFile(tmp)) {
                 Files.deleteIfExists(tmp);
@@ -180,12 +195,50 @@ public final class AotCache {
         return target;
     }
 
+    /**
+     * How long a training run may take before it is killed (and children run without a cache):
+     * long, because a niced run waits while the machine is busy; a run takes 5-10 s of CPU here.
+     */
+    static final long TRAINING_LIMIT_SECONDS = 600;
+
+    /** The {@code nice} executable on the {@code PATH}, or null when there is none. */
+    private static final Path NICE = onPath("nice");
+
+    /** {@code cmd} under {@code nice -n 19} when a {@code nice} executable is on the {@code PATH}, else {@code cmd}. */
+    static List<String> niced(List<String> cmd) {
+        if (NICE == null) {
+            return cmd;
+        }
+        List<String> out = new java.util.ArrayList<>(cmd.size() + 3);
+        out.addAll(List.of(NICE.toString(), "-n", "19"));
+        out.addAll(cmd);
+        return out;
+    }
+
+    /** The first executable file named {@code name} in a directory of the {@code PATH}, or null. */
+    static Path onPath(String name) {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return null;
+        }
+        for (String dir : path.split(File.pathSeparator)) {
+            if (dir.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(dir, name);
+            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
     /** How many caches to keep: every rebuild of the application's jars makes a new one (about 14 MB). */
     static final int KEEP = 4;
 
     /**
-     * Removes all but the {@value #KEEP} most recently used caches, and the files of builds whose
-     * JVM is gone (or that are a day old).
+     * Removes all but the {@value #KEEP} most recently used caches (besides {@code keep}, which may
+     * be null), and the files of builds whose JVM is gone (or that are a day old).
      */
     static void prune(Path dir, Path keep) {
         try (java.util.stream.Stream<Path> files = Files.list(dir)) {
@@ -214,9 +267,12 @@ public final class AotCache {
         }
     }
 
-    /** True for {@code child-KEY.aot.PID.tmp} (or .log, .sample) when no process PID runs. */
+    /**
+     * True for {@code child-KEY.aot.PID.tmp} (or .tmp.config, which the JDK writes beside its
+     * output during a training run, .log, .sample) when no process PID runs.
+     */
     static boolean builderGone(String name) {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.aot\\.(\\d+)\\.(tmp|log|sample)$").matcher(name);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\.aot\\.(\\d+)\\.(tmp|tmp\\.config|log|sample)$").matcher(name);
         if (!m.find()) {
             return false;
         }

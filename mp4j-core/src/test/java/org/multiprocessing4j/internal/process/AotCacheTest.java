@@ -36,6 +36,27 @@ class AotCacheTest {
         assertNotEquals(cacheFor(cp, List.of()).key(), cacheFor(cp, List.of("-Xmx64m")).key(), "options are part of the key");
     }
 
+    /** The nice value (field 19 of /proc/PID/stat) in the stat line of a process. */
+    private static int niceOf(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+        return Integer.parseInt(f[19 - 3]);
+    }
+
+    @Test
+    void theTrainingRunIsNicedWhereNiceExists() throws Exception {
+        List<String> cmd = List.of("/bin/cat", "/proc/self/stat");
+        if (AotCache.onPath("nice") == null) {
+            assertEquals(cmd, AotCache.niced(cmd), "without nice on the PATH the command is unchanged");
+            return;
+        }
+        java.lang.Process p = new ProcessBuilder(AotCache.niced(cmd)).redirectErrorStream(true).start();
+        String stat = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "cat ended");
+        assertEquals(0, p.exitValue(), stat);
+        int mine = niceOf(Files.readString(Path.of("/proc/self/stat")));
+        assertEquals(Math.min(19, mine + 19), niceOf(stat), "the command ran at the lowest priority: " + stat);
+    }
+
     @Test
     void aClassPathWithADirectoryGetsNoCache() throws IOException {
         Path jar = dir.resolve("a.jar");
@@ -57,7 +78,14 @@ class AotCacheTest {
         long me = ProcessHandle.current().pid();
         Path freshTmp = Files.write(dir.resolve("child-y.aot." + me + ".tmp"), new byte[] {1});
         Path deadBuilder = Files.write(dir.resolve("child-z.aot.999999999.sample"), new byte[] {1});
+        Path deadConfig = Files.write(dir.resolve("child-z.aot.999999999.tmp.config"), new byte[] {1}); // the JDK's, beside its output
         Path unrelated = Files.write(dir.resolve("other.txt"), new byte[] {1});
+        AotCache.prune(dir, null); // as before a training run: the newest caches stay
+        for (int i = 0; i < 6; i++) {
+            assertEquals(i < AotCache.KEEP, Files.exists(dir.resolve("child-" + i + ".aot")), "child-" + i);
+        }
+        assertFalse(Files.exists(deadBuilder), "its builder is gone");
+        deadBuilder = Files.write(dir.resolve("child-z.aot.999999999.sample"), new byte[] {1});
         AotCache.prune(dir, dir.resolve("child-0.aot"));
         for (int i = 0; i < 6; i++) {
             assertEquals(i < AotCache.KEEP, Files.exists(dir.resolve("child-" + i + ".aot")), "child-" + i);
@@ -65,6 +93,7 @@ class AotCacheTest {
         assertFalse(Files.exists(oldTmp), "a day-old leftover of a dead build");
         assertTrue(Files.exists(freshTmp), "a build in progress (its builder runs)");
         assertFalse(Files.exists(deadBuilder), "its builder is gone");
+        assertFalse(Files.exists(deadConfig), "its builder is gone");
         assertTrue(Files.exists(unrelated));
     }
 }
