@@ -153,7 +153,7 @@ public final class AotCache {
 
     /** One training run for {@code target}; the file is renamed into place atomically. */
     private Path train(Path dir, Path target) throws IOException, InterruptedException {
-        prune(dir, null); // the leftovers of runs whose JVM died first (a niced run often outlives its application)
+        prune(dir, null); // the leftovers of runs whose JVM died first (a niced run often ends with its application, unfinished)
         Path tmp = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".tmp");
         Path samplePayload = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".sample");
         ChildSpec spec = sample.get();
@@ -168,7 +168,7 @@ public final class AotCache {
         Path log = dir.resolve(target.getFileName() + "." + ProcessHandle.current().pid() + ".log");
         // stdin stays an open pipe that is never written: the training JVM halts when it sees
         // end of stream, i.e. when this JVM dies, like every other child
-        java.lang.Process p = new ProcessBuilder(niced(cmd))
+        java.lang.Process p = new ProcessBuilder(Priority.niced(cmd))
                 .redirectInput(ProcessBuilder.Redirect.PIPE)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                 .redirectError(log.toFile())
@@ -200,38 +200,6 @@ public final class AotCache {
      * long, because a niced run waits while the machine is busy; a run takes 5-10 s of CPU here.
      */
     static final long TRAINING_LIMIT_SECONDS = 600;
-
-    /** The {@code nice} executable on the {@code PATH}, or null when there is none. */
-    private static final Path NICE = onPath("nice");
-
-    /** {@code cmd} under {@code nice -n 19} when a {@code nice} executable is on the {@code PATH}, else {@code cmd}. */
-    static List<String> niced(List<String> cmd) {
-        if (NICE == null) {
-            return cmd;
-        }
-        List<String> out = new java.util.ArrayList<>(cmd.size() + 3);
-        out.addAll(List.of(NICE.toString(), "-n", "19"));
-        out.addAll(cmd);
-        return out;
-    }
-
-    /** The first executable file named {@code name} in a directory of the {@code PATH}, or null. */
-    static Path onPath(String name) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return null;
-        }
-        for (String dir : path.split(File.pathSeparator)) {
-            if (dir.isEmpty()) {
-                continue;
-            }
-            Path p = Path.of(dir, name);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
-    }
 
     /** How many caches to keep: every rebuild of the application's jars makes a new one (about 14 MB). */
     static final int KEEP = 4;

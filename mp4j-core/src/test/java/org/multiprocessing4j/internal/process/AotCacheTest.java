@@ -45,11 +45,11 @@ class AotCacheTest {
     @Test
     void theTrainingRunIsNicedWhereNiceExists() throws Exception {
         List<String> cmd = List.of("/bin/cat", "/proc/self/stat");
-        if (AotCache.onPath("nice") == null) {
-            assertEquals(cmd, AotCache.niced(cmd), "without nice on the PATH the command is unchanged");
+        if (Priority.onPath("nice") == null) {
+            assertEquals(cmd, Priority.niced(cmd), "without nice on the PATH the command is unchanged");
             return;
         }
-        java.lang.Process p = new ProcessBuilder(AotCache.niced(cmd)).redirectErrorStream(true).start();
+        java.lang.Process p = new ProcessBuilder(Priority.niced(cmd)).redirectErrorStream(true).start();
         String stat = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "cat ended");
         assertEquals(0, p.exitValue(), stat);
