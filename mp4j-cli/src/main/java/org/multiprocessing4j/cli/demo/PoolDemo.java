@@ -277,7 +277,9 @@ final class PoolDemo implements Demo {
                 try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
                      PrintWriter out = new PrintWriter(s.getOutputStream(), true, StandardCharsets.UTF_8)) {
                     out.println("quit");
-                } catch (java.net.ConnectException e) {
+                } catch (java.io.IOException e) {
+                    // refused, or reset: the kernel gave the connection to the listener of a worker
+                    // that had its quit and closed its socket meanwhile (SO_REUSEPORT)
                     break;
                 }
             }
