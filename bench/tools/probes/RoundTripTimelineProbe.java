@@ -14,7 +14,9 @@ import java.util.*;
  *
  * <p>Run (after {@code ./mp4j --help} built the jars):
  * {@code bench/tools/probes/run.sh RoundTripTimelineProbe queue spawn 12}, or {@code pipe},
- * {@code warm}; the last argument is the length in seconds.
+ * {@code warm}; the third argument is the length in seconds; a fourth, {@code prepare}, first
+ * waits for the context to be ready ({@code Context.prepare}: the AOT cache built, the warm
+ * reserve full), so that what remains is the reserve's refill after the child's start.
  */
 public class RoundTripTimelineProbe {
   static final long SLICE_MS = 500;
@@ -57,6 +59,9 @@ public class RoundTripTimelineProbe {
     String kind = a[0];
     Context ctx = Multiprocessing.context(a[1]);
     long seconds = Long.parseLong(a[2]);
+    if (a.length > 3 && a[3].equals("prepare")) {
+      System.out.println("prepared: " + ctx.prepare(java.time.Duration.ofSeconds(120))); // AOT cache built, warm reserve full
+    }
     Queue<Integer> qOut = null, qIn = null;
     Connection conn = null;
     Process child;
