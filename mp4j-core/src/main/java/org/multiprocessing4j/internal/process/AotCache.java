@@ -37,11 +37,15 @@ import org.multiprocessing4j.internal.log.Log;
  * its lambda are in the cache too: measured, that takes a spawn child's decode from about 20 ms
  * to a few. As with the warm reserve's rehearsal, static initialisers of those classes run in
  * the training JVM. Children started before it is ready run without it.
+ * Location: {@code $XDG_CACHE_HOME/mp4j/aot}, else {@code ~/.cache/mp4j/aot}, else the
+ * temporary directory; override with the system property {@code mp4j.aot.dir}. After each build
+ * only the {@value #KEEP} most recent caches are kept.
  *
  * <h2>In the background, at the lowest priority</h2>
- * The training JVM runs under {@code nice -n 19} when a {@code nice} executable is on the
- * {@code PATH} (coreutils; without one it runs at the caller's priority): it is work for later
- * children, and it must not take the CPU from the processes the application runs now. Measured
+ * The training JVM runs under {@code nice -n 19} ({@link Priority}) when a {@code nice}
+ * executable is on the {@code PATH} (coreutils; without one it runs at the caller's priority): it
+ * is work for later children, and it must not take the CPU from the processes the application
+ * runs now. Measured
  * (2026-11-25, two vCPUs, a ping-pong of ints over two queues between a JVM and its spawned child
  * while the first context of a new class path trained its cache): at the default priority the
  * training took about one vCPU for 5-9 s and the round trips meanwhile took 15-30 us instead of
@@ -51,9 +55,6 @@ import org.multiprocessing4j.internal.log.Log;
  * training run does (the run halts with it, as every child does, and the next one tidies its
  * files away); its next start trains again, and its children start without the cache meanwhile.
  * {@code Context.prepare} waits for the cache where that matters.
- * Location: {@code $XDG_CACHE_HOME/mp4j/aot}, else {@code ~/.cache/mp4j/aot}, else the
- * temporary directory; override with the system property {@code mp4j.aot.dir}. After each build
- * only the {@value #KEEP} most recent caches are kept.
  */
 public final class AotCache {
     private static final Log LOG = Log.of(AotCache.class);

@@ -36,27 +36,6 @@ class AotCacheTest {
         assertNotEquals(cacheFor(cp, List.of()).key(), cacheFor(cp, List.of("-Xmx64m")).key(), "options are part of the key");
     }
 
-    /** The nice value (field 19 of /proc/PID/stat) in the stat line of a process. */
-    private static int niceOf(String stat) {
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
-        return Integer.parseInt(f[19 - 3]);
-    }
-
-    @Test
-    void theTrainingRunIsNicedWhereNiceExists() throws Exception {
-        List<String> cmd = List.of("/bin/cat", "/proc/self/stat");
-        if (Priority.onPath("nice") == null) {
-            assertEquals(cmd, Priority.niced(cmd), "without nice on the PATH the command is unchanged");
-            return;
-        }
-        java.lang.Process p = new ProcessBuilder(Priority.niced(cmd)).redirectErrorStream(true).start();
-        String stat = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "cat ended");
-        assertEquals(0, p.exitValue(), stat);
-        int mine = niceOf(Files.readString(Path.of("/proc/self/stat")));
-        assertEquals(Math.min(19, mine + 19), niceOf(stat), "the command ran at the lowest priority: " + stat);
-    }
-
     @Test
     void aClassPathWithADirectoryGetsNoCache() throws IOException {
         Path jar = dir.resolve("a.jar");

@@ -47,6 +47,22 @@ class PriorityTest {
         assertEquals(19, Priority.niceOf(stat));
     }
 
+    @Test
+    void nicedRunsACommandAtTheLowestPriorityWhereNiceExists() throws Exception {
+        java.util.List<String> cmd = java.util.List.of("/bin/cat", "/proc/self/stat");
+        if (Priority.onPath("nice") == null) {
+            assertEquals(cmd, Priority.niced(cmd), "without nice on the PATH the command is unchanged");
+            return;
+        }
+        java.lang.Process p = new ProcessBuilder(Priority.niced(cmd)).redirectErrorStream(true).start();
+        String stat = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "cat ended");
+        assertEquals(0, p.exitValue(), stat);
+        int mine = Priority.niceOf(Files.readString(Path.of("/proc/thread-self/stat")));
+        assertEquals(Math.min(Priority.BACKGROUND, mine + Priority.BACKGROUND), Priority.niceOf(stat),
+                "the command ran at the lowest priority (the AOT training run is started so): " + stat);
+    }
+
     /** In a child: the environment variable and the set of nice values of all its threads. */
     static void describePriority(String path) throws IOException {
         TreeSet<Integer> nices = new TreeSet<>();
