@@ -132,14 +132,6 @@ public final class ChildMain {
                     // last: a JVM handed out while its JIT still works competes with its own run
                     // (the warm-up and the rehearsal above leave C2 compilations queued)
                     Jit.awaitQuiet();
-                    // booted and warmed up as background work: back to the parent's priority
-                    // before READY, so that the application's code never runs niced (Priority)
-                    String returnTo = System.getenv(Priority.RETURN_TO);
-                    if (returnTo != null && !Priority.setAllThreads(Integer.parseInt(returnTo))) {
-                        System.err.println("mp4j: a pre-started JVM could not return to its parent's priority (nice "
-                                + returnTo + ")");
-                        Runtime.getRuntime().halt(1);
-                    }
                     report(reports, Control.READY, id, 0);
                 });
             } else if (f.type() == Control.RUN) {

@@ -74,18 +74,10 @@ public final class JvmLauncher implements Launcher {
         Path cache = aot.readyOrStartBuild();
         List<String> cmd = command.command(cache, cache != null ? List.of("-Xlog:aot=off", "-Xlog:cds=off") : List.of(),
                 mode, reports.path().toString(), Long.toHexString(id));
-        // a reserve JVM boots and warms up as background work, and returns to this thread's
-        // priority before it reports READY, where it may (see Priority)
-        Integer returnTo = mode.equals("warm") ? Priority.warmUpReturnValue() : null;
-        ProcessBuilder pb = new ProcessBuilder(returnTo != null ? Priority.niced(cmd) : cmd);
-        if (returnTo != null) {
-            pb.environment().put(Priority.RETURN_TO, returnTo.toString());
-        } else {
-            pb.environment().remove(Priority.RETURN_TO); // this JVM's own, if it is a child itself
-        }
         java.lang.Process os;
         try {
-            os = pb.redirectInput(ProcessBuilder.Redirect.PIPE)
+            os = new ProcessBuilder(cmd)
+                    .redirectInput(ProcessBuilder.Redirect.PIPE)
                     .redirectOutput(ProcessBuilder.Redirect.INHERIT)
                     .redirectError(ProcessBuilder.Redirect.INHERIT)
                     .start();

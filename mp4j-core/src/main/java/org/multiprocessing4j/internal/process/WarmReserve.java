@@ -44,9 +44,6 @@ final class WarmReserve {
      * started, which on a 2-core machine doubles that process's start-up. A burst of starts
      * within the delay is served by the rest of the reserve, then by spawning.
      *
-     * <p>Where it may, a refill JVM also boots and warms up at the lowest priority and returns to
-     * this process's before READY (see {@link Priority}).
-     *
      * <p>Refilling starts one JVM at a time (the next after the previous said READY): measured,
      * two processes just taken from the reserve and contending for a lock took 180-220 ms for
      * 1M operations while two refill JVMs booted and warmed up beside them, 110-120 ms when
