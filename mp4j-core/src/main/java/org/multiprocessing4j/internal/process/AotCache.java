@@ -45,11 +45,10 @@ import org.multiprocessing4j.internal.log.Log;
  * The training JVM runs under {@code nice -n 19} ({@link Priority}) when a {@code nice}
  * executable is on the {@code PATH} (coreutils; without one it runs at the caller's priority): it
  * is work for later children, and it must not take the CPU from the processes the application
- * runs now. Measured
- * (2026-11-25, two vCPUs, a ping-pong of ints over two queues between a JVM and its spawned child
- * while the first context of a new class path trained its cache): at the default priority the
- * training took about one vCPU for 5-9 s and the round trips meanwhile took 15-30 us instead of
- * 0.6-2 (docs/benchmarks.md, twenty-sixth session). A niced run waits for idle CPU, so on a busy
+ * runs now. Measured (2026-11-25, two vCPUs, a ping-pong of ints over two queues between a JVM
+ * and its spawned child while the first context of a new class path trained its cache): at the
+ * default priority the training took about one vCPU for 5-9 s and the round trips meanwhile took
+ * 15-30 us instead of 0.6-2 (docs/benchmarks.md, twenty-sixth session). A niced run waits for idle CPU, so on a busy
  * machine it takes longer: its time limit, {@link #TRAINING_LIMIT_SECONDS}, only catches a hung
  * run. The price: an application that keeps every core busy until it exits may end before its
  * training run does (the run halts with it, as every child does, and the next one tidies its
