@@ -29,27 +29,13 @@ public class RoundTripTimelineProbe {
     for (;;) c.send((Integer) c.recv() + 1);
   }
 
-  /** CPU ns of a process's JIT compiler threads. */
-  static long compilerCpu(long pid) {
-    long sum = 0;
+  /** CPU ns of a process's threads: {JIT compiler threads, all the others}. */
+  static long[] cpu(long pid) {
+    long[] sum = new long[2];
     try (var ds = java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/" + pid + "/task"))) {
       for (var t : ds) {
-        if (java.nio.file.Files.readString(t.resolve("comm")).contains("Compiler")) {
-          sum += Long.parseLong(java.nio.file.Files.readString(t.resolve("schedstat")).trim().split(" ")[0]);
-        }
-      }
-    } catch (Exception e) { }
-    return sum;
-  }
-
-  /** CPU ns of a process's threads but its compiler threads. */
-  static long mainCpu(long pid) {
-    long sum = 0;
-    try (var ds = java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/" + pid + "/task"))) {
-      for (var t : ds) {
-        if (!java.nio.file.Files.readString(t.resolve("comm")).contains("Compiler")) {
-          sum += Long.parseLong(java.nio.file.Files.readString(t.resolve("schedstat")).trim().split(" ")[0]);
-        }
+        int k = java.nio.file.Files.readString(t.resolve("comm")).contains("Compiler") ? 0 : 1;
+        sum[k] += Long.parseLong(java.nio.file.Files.readString(t.resolve("schedstat")).trim().split(" ")[0]);
       }
     } catch (Exception e) { }
     return sum;
@@ -80,7 +66,8 @@ public class RoundTripTimelineProbe {
     long sliceEnd = start + SLICE_MS * 1_000_000L;
     long n = 0, sliceStart = start;
     long me = ProcessHandle.current().pid();
-    long cm0 = compilerCpu(me), cc0 = compilerCpu(child.pid()), all0 = WindowBudgetProbe.allBusy(), mine0 = mainCpu(child.pid());
+    long[] c0 = cpu(child.pid());
+    long cm0 = cpu(me)[0], cc0 = c0[0], all0 = WindowBudgetProbe.allBusy(), mine0 = c0[1];
     int v = 0;
     while (true) {
       int r;
@@ -91,8 +78,9 @@ public class RoundTripTimelineProbe {
       n++;
       long now = System.nanoTime();
       if (now >= sliceEnd) {
-        long cm = compilerCpu(me), cc = compilerCpu(child.pid()), all = WindowBudgetProbe.allBusy();
-        long mine = mainCpu(child.pid()); // the child's other threads (allBusy leaves this JVM out)
+        long[] c = cpu(child.pid());
+        long cm = cpu(me)[0], cc = c[0], all = WindowBudgetProbe.allBusy();
+        long mine = c[1]; // the child's other threads (allBusy leaves this JVM out)
         System.out.printf("%s %s t=%6.0f ms  n=%8d  rt=%9.2f us  compMe %5.1f  compChild %5.1f  others %6.1f%n", kind, a[1],
             (now - start) / 1e6, n, (now - sliceStart) / 1e3 / n, (cm - cm0) / 1e6, (cc - cc0) / 1e6,
             ((all - all0) - (cc - cc0) - (mine - mine0)) / 1e6);
