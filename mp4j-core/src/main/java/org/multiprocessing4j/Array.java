@@ -259,8 +259,9 @@ public final class Array implements Serializable {
         return "<Array('" + type.code() + "', length=" + length + ")>";
     }
 
+    /** The serial form (package-private: {@link HandleForm} writes it for process payloads). */
     @Serial
-    private Object writeReplace() {
+    Object writeReplace() {
         return ref;
     }
 

@@ -351,8 +351,9 @@ public final class Barrier implements Serializable {
         return "<Barrier(" + ref.segment() + ", parties=" + parties() + (isBroken() ? ", broken" : "") + ")>";
     }
 
+    /** The serial form (package-private: {@link HandleForm} writes it for process payloads). */
     @Serial
-    private Object writeReplace() {
+    Object writeReplace() {
         return ref;
     }
 

@@ -261,8 +261,9 @@ public final class Condition implements java.util.concurrent.locks.Condition, Se
         return "<Condition(" + ref.segment() + ", " + lock + ", waiters=" + (int) INT.getVolatile(mem, SLEEPERS) + ")>";
     }
 
+    /** The serial form (package-private: {@link HandleForm} writes it for process payloads). */
     @Serial
-    private Object writeReplace() {
+    Object writeReplace() {
         return ref;
     }
 

@@ -229,8 +229,9 @@ public final class Connection implements AutoCloseable, Serializable {
                 + (end.readable() && end.writable() ? ", duplex" : end.readable() ? ", read-only" : ", write-only") + ")>";
     }
 
+    /** The serial form (package-private: {@link HandleForm} writes it for process payloads). */
     @Serial
-    private Object writeReplace() throws java.io.ObjectStreamException {
+    Object writeReplace() throws java.io.ObjectStreamException {
         if (closed) {
             throw new java.io.NotSerializableException("a closed Connection cannot be passed on: " + this);
         }

@@ -136,8 +136,9 @@ public final class Event implements Serializable {
         return ref.hashCode();
     }
 
+    /** The serial form (package-private: {@link HandleForm} writes it for process payloads). */
     @Serial
-    private Object writeReplace() {
+    Object writeReplace() {
         return ref;
     }
 

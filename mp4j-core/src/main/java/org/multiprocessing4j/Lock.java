@@ -187,8 +187,9 @@ public final class Lock implements SharedLock, Serializable {
         return Objects.hash(ref.segment());
     }
 
+    /** The serial form (package-private: {@link HandleForm} writes it for process payloads). */
     @Serial
-    private Object writeReplace() {
+    Object writeReplace() {
         return ref;
     }
 

@@ -245,8 +245,9 @@ public final class RLock implements SharedLock, Serializable {
         return Objects.hash(ref);
     }
 
+    /** The serial form (package-private: {@link HandleForm} writes it for process payloads). */
     @Serial
-    private Object writeReplace() {
+    Object writeReplace() {
         return ref;
     }
 

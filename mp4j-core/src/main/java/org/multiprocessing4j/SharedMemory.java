@@ -146,8 +146,9 @@ public final class SharedMemory implements AutoCloseable, Serializable {
         return "SharedMemory('" + name() + "', size=" + size() + (closed ? ", closed" : "") + ")";
     }
 
+    /** The serial form (package-private: {@link HandleForm} writes it for process payloads). */
     @Serial
-    private Object writeReplace() {
+    Object writeReplace() {
         return ref;
     }
 

@@ -88,8 +88,9 @@ public final class SimpleQueue<E> implements Serializable {
         return core.segment().name().hashCode();
     }
 
+    /** The serial form (package-private: {@link HandleForm} writes it for process payloads). */
     @Serial
-    private Object writeReplace() {
+    Object writeReplace() {
         return new SharedRef(SharedRef.SIMPLE_QUEUE, core.segment().name());
     }
 

@@ -211,8 +211,9 @@ public final class Value implements Serializable {
         return "<Value('" + type.code() + "', " + get() + ")>";
     }
 
+    /** The serial form (package-private: {@link HandleForm} writes it for process payloads). */
     @Serial
-    private Object writeReplace() {
+    Object writeReplace() {
         return ref;
     }
 

@@ -132,6 +132,12 @@ final class BootstrapFormat {
 
         @Override
         protected Object replaceObject(Object obj) {
+            if (obj instanceof java.io.ObjectStreamException failure) {
+                // what ended the write: a writeReplace or writeObject refused (a closed pipe end);
+                // ObjectOutputStream writes it into the stream (writeFatalException), and without
+                // this the caller was told that NotSerializableException is not on the allow-list
+                throw new SerializationException("cannot serialise: " + failure.getMessage(), null, failure);
+            }
             Class<?> c = obj.getClass();
             if (java.lang.reflect.Proxy.isProxyClass(c)
                     && java.lang.reflect.Proxy.getInvocationHandler(obj) instanceof SerialForm form) {

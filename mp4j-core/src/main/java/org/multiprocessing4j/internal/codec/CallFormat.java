@@ -36,6 +36,7 @@ import org.multiprocessing4j.SerializationException;
  *   value  := tag:int8 | body
  *             0 null | 1 String (int32 length, UTF-8) | 2 Integer | 3 Long | 4 Double | 5 Boolean |
  *             6 byte[] (int32 length, bytes) | 7 Float | 8 Short | 9 Byte | 10 Character |
+ *             11 a shared-memory handle: int32 length, its parts ({@link HandleParts}) |
  *             99 anything else: int32 length, {@link BootstrapFormat} bytes (allow-list checked)
  * </pre>
  */
@@ -207,6 +208,13 @@ final class CallFormat {
                 out.writeChar(c);
             }
             default -> {
+                byte[] parts = HandleParts.get().write(v);
+                if (parts != null) {
+                    out.writeByte(11);
+                    out.writeInt(parts.length);
+                    out.write(parts);
+                    return;
+                }
                 byte[] b = BootstrapFormat.encode(v, codec);
                 out.writeByte(99);
                 out.writeInt(b.length);
@@ -229,6 +237,7 @@ final class CallFormat {
             case 8 -> in.readShort();
             case 9 -> in.readByte();
             case 10 -> in.readChar();
+            case 11 -> HandleParts.get().read(readBytes(in));
             case 99 -> BootstrapFormat.decode(readBytes(in), codec);
             default -> throw new IOException("malformed call: value tag " + tag);
         };

@@ -251,7 +251,8 @@ public final class Codec {
 
     /**
      * Writes one value in the call format's value encoding: null, strings, boxed primitives and
-     * {@code byte[]} inline; anything else as {@link BootstrapFormat} bytes behind the allow-list.
+     * {@code byte[]} inline, shared-memory handles as their parts ({@link HandleParts}); anything
+     * else as {@link BootstrapFormat} bytes behind the allow-list.
      * The encoding names classes, not registration numbers, so a reader whose allow-list is a
      * superset of the writer's reads it (pool workers rely on that).
      *
