@@ -136,7 +136,7 @@ final class BootstrapFormat {
                 // what ended the write: a writeReplace or writeObject refused (a closed pipe end);
                 // ObjectOutputStream writes it into the stream (writeFatalException), and without
                 // this the caller was told that NotSerializableException is not on the allow-list
-                throw new SerializationException("cannot serialise: " + failure.getMessage(), null, failure);
+                throw new SerializationException("cannot serialise: " + failure, null, failure);
             }
             Class<?> c = obj.getClass();
             if (java.lang.reflect.Proxy.isProxyClass(c)
