@@ -11,7 +11,9 @@ import java.util.List;
  * use it once. Per target, the median and range of start-to-join over {@code N} samples,
  * alternating the targets sample by sample. For {@code mark}, which writes the child's
  * {@code System.nanoTime()} (CLOCK_MONOTONIC, one clock for every process of the machine) to a
- * shared array, start-to-join is also split at the target's entry.
+ * shared array, start-to-join is also split at the target's entry. {@code sub} and
+ * {@code sub-release} are {@code Process} subclasses (JDK serialization), the second holding the
+ * semaphore in a field.
  *
  * <p>Run (after {@code ./mp4j --help} built the jars): {@code bench/tools/probes/run.sh SpawnProbe 15}.
  * Child JVM options for a run: {@code -Dprobe.opts="-Xlog:class+load:file=/tmp/cl-%p.txt"}.
@@ -35,6 +37,32 @@ public class SpawnProbe {
 
   static void put(Queue<Integer> q) throws InterruptedException {
     q.put(1);
+  }
+
+  /** A Process subclass (its payload goes through JDK serialization), with nothing. */
+  static final class Sub extends Process {
+    Sub(Context ctx) {
+      super(ctx);
+    }
+
+    @Override
+    public void run() {
+    }
+  }
+
+  /** A Process subclass holding a semaphore in a field, which it releases. */
+  static final class SubRelease extends Process {
+    private final Semaphore s;
+
+    SubRelease(Context ctx, Semaphore s) {
+      super(ctx);
+      this.s = s;
+    }
+
+    @Override
+    public void run() {
+      s.release();
+    }
   }
 
   /** In a fresh child: how long each class of the shared-memory path takes to initialise, in order. */
@@ -71,7 +99,7 @@ public class SpawnProbe {
       SharedLongArray at = ctx.sharedLongArray(1);
       Semaphore sem = ctx.semaphore(0);
       Queue<Integer> q = ctx.queue();
-      List<String> names = List.of("empty", "hold", "mark", "release", "put");
+      List<String> names = List.of("empty", "hold", "mark", "release", "put", "sub", "sub-release");
       run(ctx, "mark", at, sem, q); // registers the classes; the AOT cache trains on this one
       if (!ctx.prepare(Duration.ofMinutes(10))) throw new IllegalStateException("not ready");
       for (String t : names) run(ctx, t, at, sem, q);
@@ -104,6 +132,8 @@ public class SpawnProbe {
       case "hold" -> ctx.process(SpawnProbe::hold, at);
       case "mark" -> ctx.process(SpawnProbe::mark, at);
       case "release" -> ctx.process(SpawnProbe::release, sem);
+      case "sub" -> new Sub(ctx);
+      case "sub-release" -> new SubRelease(ctx, sem);
       default -> ctx.process(SpawnProbe::put, q);
     };
     p.start();
