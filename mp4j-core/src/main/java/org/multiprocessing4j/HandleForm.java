@@ -11,12 +11,13 @@ import org.multiprocessing4j.internal.codec.HandleParts;
 import org.multiprocessing4j.internal.ipc.Transfers;
 
 /**
- * A shared-memory handle as its parts, for the call format of process payloads (see
- * {@link HandleParts} for why): the {@link SharedRef} its {@code writeReplace} gives, written
- * field by field, and read back into the same {@code SharedRef}, resolved as JDK
- * deserialisation resolves it ({@code readResolve}), so that a handle arrives attached exactly
- * as it did before. Writing holds each segment named for the child being started
- * ({@link Transfers#noteSegment}), as {@code BootstrapFormat}'s writer does.
+ * A shared-memory handle as its parts, for process payloads (see {@link HandleParts} for why):
+ * the call format's values, and, inside JDK serialization, the parts that stand in for a
+ * {@link SharedRef} there. The {@code SharedRef} its {@code writeReplace} gives is written field
+ * by field, and read back into the same {@code SharedRef}, resolved as JDK deserialisation
+ * resolves it ({@code readResolve}), so that a handle arrives attached exactly as it did before.
+ * Writing holds each segment named for the child being started ({@link Transfers#noteSegment}),
+ * as JDK serialization's writer does for the refs it writes itself.
  *
  * <pre>
  *   handle := view:int8 | ref
@@ -52,7 +53,16 @@ final class HandleForm implements HandleParts {
             case SharedDoubleArray v -> { view = 6; handle = v.asArray(); }
             case null, default -> { view = 0; handle = value; }
         }
-        SharedRef ref = refOf(handle);
+        return parts(view, refOf(handle));
+    }
+
+    @Override
+    public byte[] writeForm(Object serialForm) {
+        return parts(0, serialForm instanceof SharedRef ref ? ref : null);
+    }
+
+    /** {@code view} and {@code ref} as parts, or null when there is no ref or it is not plain. */
+    private static byte[] parts(int view, SharedRef ref) {
         if (ref == null || !plain(ref)) {
             return null;
         }

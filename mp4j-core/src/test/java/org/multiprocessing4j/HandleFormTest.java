@@ -203,6 +203,30 @@ class HandleFormTest {
         // a barrier action
     }
 
+    /** An object that holds handles in fields, as a {@code Process} subclass does (JDK serialization). */
+    record Holder(Semaphore semaphore, Lock lock, Lock sameLock, Barrier barrier) implements java.io.Serializable {}
+
+    @Test
+    void handlesInsideAnotherObjectTravelAsTheirPartsThroughJdkSerialization() throws Exception {
+        codec.register(Holder.class, HandleFormTest.class);
+        Semaphore s = ctx.semaphore(0);
+        Lock lock = ctx.lock();
+        Barrier withAction = ctx.barrier(1, HandleFormTest::noAction, Duration.ofSeconds(10));
+        byte[] payload = codec.encodeProcess(new Holder(s, lock, lock, withAction));
+        String text = new String(payload, java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(text.contains("HandlePartsRef"), "the semaphore and the lock went as their parts");
+        assertTrue(text.contains("org.multiprocessing4j.SharedRef"), "the barrier with an action did not");
+
+        Holder back = (Holder) codec.decodeProcess(payload);
+        back.semaphore().release();
+        assertTrue(s.tryAcquire(), "the same semaphore");
+        assertTrue(back.lock() == back.sameLock(), "one handle object for one lock, as JDK serialization keeps it");
+        lock.lock();
+        assertFalse(tryLockElsewhere(back.lock()), "the same lock");
+        lock.unlock();
+        assertEquals(0, back.barrier().await(Duration.ofSeconds(10)));
+    }
+
     @Test
     void malformedPartsAreRefusedWithAClearError() throws Exception {
         byte[] good = HandleParts.get().write(ctx.semaphore(0));

@@ -49,6 +49,8 @@ final class BootstrapFormat {
      * library, checked by magic, version and kind.
      */
     private static final Set<String> LIBRARY_CLASSES = Set.of("org.multiprocessing4j.SharedRef",
+            // the parts of a SharedRef that HandleParts covers, written in its place
+            "org.multiprocessing4j.internal.codec.HandlePartsRef",
             // what a SharedRef resolves to (the filter also sees readResolve's result); each of these
             // refuses to be deserialised other than through its SharedRef (serialisation proxy)
             "org.multiprocessing4j.Lock", "org.multiprocessing4j.RLock", "org.multiprocessing4j.Semaphore",
@@ -145,6 +147,10 @@ final class BootstrapFormat {
                 c = obj.getClass();
             }
             if (obj instanceof Transfers.SegmentHandle h) {
+                byte[] parts = HandleParts.get().writeForm(obj);
+                if (parts != null) {
+                    return new HandlePartsRef(parts); // which held the segments it names
+                }
                 Transfers.noteSegment(h.segmentName());
             }
             if (obj instanceof SerializedLambda sl) {

@@ -20,6 +20,8 @@ package org.multiprocessing4j.internal.codec;
  * (itself such a handle) and an extra that is nothing, a {@code Long} or a {@code long[]}; and the
  * typed views of values and arrays. Anything else (a {@code Barrier} with an action, a closed
  * pipe end, which must fail as it does in JDK serialization) is left to {@link BootstrapFormat}.
+ * Inside {@link BootstrapFormat} (a handle in a {@code Process} subclass's field, or inside
+ * another object) a covered serial form travels as the same parts in a {@link HandlePartsRef}.
  */
 public interface HandleParts {
     /**
@@ -28,6 +30,13 @@ public interface HandleParts {
      * when it returns bytes: a handle that it leaves to JDK serialization is replaced there again.
      */
     byte[] write(Object value);
+
+    /**
+     * The parts of a handle's serial form ({@code writeReplace}'s result, as JDK serialization
+     * meets it) when this form covers it, else null. Holds the segments it names for the child
+     * being started, as {@link #write} does.
+     */
+    byte[] writeForm(Object serialForm);
 
     /**
      * The handle {@code parts} name, attached in this process as the JDK deserialisation of its
