@@ -37,10 +37,13 @@ import org.multiprocessing4j.internal.process.Jit;
 final class IpcWorkloads {
     private IpcWorkloads() {}
 
-    /** The untimed warm-up of the anchor's echo workloads: a tenth of the size, at least 100. */
-    private static int warmUpRounds(int n) {
-        return Math.max(n / 10, 100);
-    }
+    /**
+     * The least number of round trips in a round-trip workload's warm-up: what HotSpot's default
+     * thresholds need to bring a loop to C2 (60,000 back edges in the interpreter for tier 3,
+     * 40,000 more in its profiled code for tier 4), with room for the round trips made while
+     * each compilation is made.
+     */
+    static final int JIT_WARM_UP_ROUND_TRIPS = 200_000;
 
     private static List<Double> repeats(Sizes sizes, SampleRun run) throws Exception {
         List<Double> out = new ArrayList<>();
@@ -60,15 +63,30 @@ final class IpcWorkloads {
     }
 
     /**
-     * The anchor's warm-up of a round-trip workload: the timed function itself, {@code n / 10}
-     * round trips (at least 100), untimed. Then this JVM's compiler finishes what the warm-up
-     * queued: on two cores a C2 compilation of the timed loop (with send and receive inlined)
-     * that runs beside the first sample takes a core from one of the two processes doing the
-     * round trips. Measured before (2026-11-24): the first of seven samples was the slowest by
-     * far in every sitting (pipe 15-21 us, queue 15-27 us, the others 0.9-4).
+     * The untimed warm-up of a round-trip workload: the anchor's (one call of the timed function
+     * with a tenth of the size, at least 100 round trips), repeated until
+     * {@link #JIT_WARM_UP_ROUND_TRIPS} round trips are done; then this JVM's compiler finishes
+     * what the warm-up queued. In a JIT-compiled runtime a warm-up is there to reach the code that
+     * the timed repeats are meant to measure, in both processes (the child's loop runs through
+     * the warm-up too).
+     *
+     * <p>Measured with the anchor's single call (2026-11-25, {@code -Xlog:jit+compilation} in
+     * both JVMs, pipe round trips, 20,000 a sample): the warm-up's 2,000 round trips left the
+     * parent's timed loop interpreted through the first two samples and the child's echo loop
+     * compiling during them; the first of the seven samples was the slowest in every run (3-5
+     * us, against 0.6-2.5). One call of 200,000 was no cure: C2 compiled the loop with its exit
+     * as an uncommon trap (the exit had never been taken), the warm-up's end threw that code
+     * away, and C2 compiled the loop again during the third sample. Calls of the timed
+     * function's own shape, each ending, let the profile see the exit.
+     *
+     * <p>Measured before (2026-11-24): without the wait for this JVM's compiler, the first of
+     * seven samples was the slowest by far in every sitting (pipe 15-21 us, queue 15-27 us).
      */
     private static void warmUp(RoundTrips run, int n) throws Exception {
-        run.sample(warmUpRounds(n));
+        int call = Math.max(n / 10, 100);
+        for (int done = 0; done < JIT_WARM_UP_ROUND_TRIPS; done += call) {
+            run.sample(call);
+        }
         Jit.awaitQuiet();
     }
 
