@@ -20,7 +20,8 @@ import org.multiprocessing4j.internal.process.Jit;
  * {@code process_pool_executor} and {@code pool_large_args} of the anchor's README, on this
  * library's {@link Pool} and {@link ProcessPoolExecutor} with 2 workers of the default (warm)
  * context. As in the anchor: the pool is created and warmed up before timing, each workload runs
- * an untimed round of a tenth of its size first, and every sample is checked (count and sum of
+ * untimed rounds of a tenth of its size first (for at least half a second, see
+ * {@link #repeats}), and every sample is checked (count and sum of
  * squares, or payload lengths). Creating the pool includes waiting (untimed) for the warm
  * reserve to refill behind the workers it took, as the IPC workloads wait for it before each
  * sample: the refill's two JVM boots and warm-ups (about 1 s of CPU each, measured) would
@@ -80,15 +81,29 @@ final class PoolWorkloads {
         double run(int k) throws Exception;
     }
 
+    /** How long a pool workload's untimed warm-up runs at least (see {@link #repeats}). */
+    static final long WARM_UP_NANOS = 500_000_000L;
+
     /**
-     * The anchor's structure: one untimed run of {@code warmUp} tasks, then the timed repeats of
-     * {@code n}. Between them, this JVM's compiler finishes what the warm-up queued (the workers,
-     * idle meanwhile, leave the CPUs to their own compilers). Measured without the wait
-     * (2026-11-24): the executor's map samples rose steadily through the seven, 4.7, 5.4, 8.0,
-     * 11.8, 14.2, 16.4, 15.4M tasks/s, the compilers of three busy JVMs finishing on two cores.
+     * The anchor's structure: an untimed run of {@code warmUp} tasks, then the timed repeats of
+     * {@code n}. The warm-up run is repeated until {@link #WARM_UP_NANOS} have passed: in a
+     * JIT-compiled runtime a warm-up is there to reach the code that the timed repeats are meant
+     * to measure. Then this JVM's compiler finishes what the warm-up queued (the workers, idle
+     * meanwhile, leave the CPUs to their own compilers).
+     *
+     * <p>Measured with a single warm-up run (2026-11-25, {@code -Xlog:jit+compilation} in every
+     * JVM): C2 was still compiling the pool's side of this JVM (task encoding, result reading,
+     * {@code Pool.onResults}, {@code sendBatch}, {@code feedImap}) through the first four or
+     * five samples of each workload, whose samples rose through the seven: {@code pool_map}
+     * with chunks of 1 from 0.36 to 1.05 M tasks/s, with the default chunks from 12 to 27 M.
+     * Measured before (2026-11-24) without the wait for the compiler: the executor's map
+     * samples rose through the seven, 4.7, 5.4, 8.0, 11.8, 14.2, 16.4, 15.4M tasks/s.
      */
     private static List<Double> repeats(Sizes sizes, int n, int warmUp, Sample s) throws Exception {
-        s.run(warmUp);
+        long start = System.nanoTime();
+        do {
+            s.run(warmUp);
+        } while (System.nanoTime() - start < WARM_UP_NANOS);
         Jit.awaitQuiet();
         List<Double> out = new ArrayList<>();
         for (int i = 0; i < sizes.repeats(); i++) {
