@@ -43,7 +43,7 @@ final class IpcWorkloads {
      * 40,000 more in its profiled code for tier 4), with room for the round trips made while
      * each compilation is made.
      */
-    static final int JIT_WARM_UP_ROUND_TRIPS = 200_000;
+    private static final int JIT_WARM_UP_ROUND_TRIPS = 200_000;
 
     private static List<Double> repeats(Sizes sizes, SampleRun run) throws Exception {
         List<Double> out = new ArrayList<>();

@@ -82,7 +82,7 @@ final class PoolWorkloads {
     }
 
     /** How long a pool workload's untimed warm-up runs at least (see {@link #repeats}). */
-    static final long WARM_UP_NANOS = 500_000_000L;
+    private static final long WARM_UP_NANOS = 500_000_000L;
 
     /**
      * The anchor's structure: an untimed run of {@code warmUp} tasks, then the timed repeats of
