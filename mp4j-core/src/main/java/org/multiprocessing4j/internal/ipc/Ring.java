@@ -652,7 +652,8 @@ public final class Ring {
     /**
      * The waiting loop of both sides: reads {@code field}, returns true once {@code condition}
      * ({@link #DATA}, {@link #ROOM} with {@code arg}, {@link #BELOW_LIMIT}) is met; else
-     * spins ({@link Waits#spin}), then sleeps on the futex word at {@code wordAddress} (the low
+     * spins ({@link Waits#spin}, with pauses of at most {@link Waits#RING_BACKOFF} hints),
+     * then sleeps on the futex word at {@code wordAddress} (the low
      * half of {@code field}) slice by slice, announced in {@code sleepers}; false when the
      * deadline passed.
      */
@@ -668,7 +669,7 @@ public final class Ring {
             if (met(condition, v, arg)) {
                 return true;
             }
-            if (spinStart != 0 && Waits.spin(++attempt, spinStart, budget.nanos())) {
+            if (spinStart != 0 && Waits.spin(++attempt, spinStart, budget.nanos(), Waits.RING_BACKOFF)) {
                 continue;
             }
             spinStart = 0;
@@ -893,7 +894,7 @@ public final class Ring {
             if ((long) LONG.getAcquire(mem, base + TAIL) != h) {
                 return true;
             }
-            if (spinStart != 0 && Waits.spin(++attempt, spinStart, dataSpin.nanos())) {
+            if (spinStart != 0 && Waits.spin(++attempt, spinStart, dataSpin.nanos(), Waits.RING_BACKOFF)) {
                 continue;
             }
             spinStart = 0;
