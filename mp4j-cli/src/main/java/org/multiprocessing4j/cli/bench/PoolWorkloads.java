@@ -81,8 +81,18 @@ final class PoolWorkloads {
         double run(int k) throws Exception;
     }
 
-    /** How long a pool workload's untimed warm-up runs at least (see {@link #repeats}). */
-    private static final long WARM_UP_NANOS = 500_000_000L;
+    /**
+     * How long a pool workload's untimed warm-up runs at least (see {@link #repeats}): 3 s, or
+     * {@code -Dmp4j.bench.poolWarmUpMillis}.
+     *
+     * <p>Measured with 0.5 s (2026-11-25, alternating runs of the pool workloads, 3 each,
+     * medians): {@code pool_apply_async} 0.45-0.56 M tasks/s, against 2.19-2.59 M with 3 s;
+     * {@code pool_map} with chunks of 1 1.22-1.41 M, against 2.34-2.89 M. The other pool rows
+     * were within their spread. The workers' compile logs showed {@code PoolWorker.runTask} and
+     * {@code runBatch} compiled again (C1, then C2) once a workload's own function reached them,
+     * seconds into the workload.
+     */
+    private static final long WARM_UP_NANOS = Long.getLong("mp4j.bench.poolWarmUpMillis", 3000) * 1_000_000L;
 
     /**
      * The anchor's structure: an untimed run of {@code warmUp} tasks, then the timed repeats of
