@@ -8,7 +8,8 @@ import java.util.*;
  * and prints, per round, the tasks/s and the voluntary context switches of this JVM's threads
  * (by thread name) and of every other process (the workers among them), per chunk.
  *
- * <p>Run (after {@code ./mp4j --help} built the jars): {@code bench/tools/probes/run.sh ExecutorMapProbe 7}
+ * <p>Run (after {@code ./mp4j --help} built the jars): {@code bench/tools/probes/run.sh ExecutorMapProbe 7 3}:
+ * 7 rounds after a warm-up of 3 s (maps of a tenth of the size, repeated; the default).
  */
 public class ExecutorMapProbe {
   static long square(Integer x) { return (long) x * x; }

@@ -89,8 +89,8 @@ final class PoolWorkloads {
      * medians): {@code pool_apply_async} 0.45-0.56 M tasks/s, against 2.19-2.59 M with 3 s;
      * {@code pool_map} with chunks of 1 1.22-1.41 M, against 2.34-2.89 M. The other pool rows
      * were within their spread. The workers' compile logs showed {@code PoolWorker.runTask} and
-     * {@code runBatch} compiled again (C1, then C2) once a workload's own function reached them,
-     * seconds into the workload.
+     * {@code runBatch} compiled again (C1, then C2) once a workload's own function reached them;
+     * {@code Jit.awaitQuiet} waits for this JVM's compiler only.
      */
     private static final long WARM_UP_NANOS = Long.getLong("mp4j.bench.poolWarmUpMillis", 3000) * 1_000_000L;
 
