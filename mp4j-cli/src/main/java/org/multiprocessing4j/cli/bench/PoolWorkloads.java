@@ -20,9 +20,8 @@ import org.multiprocessing4j.internal.process.Jit;
  * {@code process_pool_executor} and {@code pool_large_args} of the anchor's README, on this
  * library's {@link Pool} and {@link ProcessPoolExecutor} with 2 workers of the default (warm)
  * context. As in the anchor: the pool is created and warmed up before timing, each workload runs
- * untimed rounds of a tenth of its size first (for at least half a second, see
- * {@link #repeats}), and every sample is checked (count and sum of
- * squares, or payload lengths). Creating the pool includes waiting (untimed) for the warm
+ * untimed rounds of a tenth of its size first (for at least 3 s, see {@link #repeats}), and
+ * every sample is checked (count and sum of squares, or payload lengths). Creating the pool includes waiting (untimed) for the warm
  * reserve to refill behind the workers it took, as the IPC workloads wait for it before each
  * sample: the refill's two JVM boots and warm-ups (about 1 s of CPU each, measured) would
  * otherwise run during the first samples on a 2-core machine. {@code square(x)} returns a long: {@code x * x} overflows an int

@@ -51,9 +51,9 @@ public final class Waits {
      * check and its clock read): a message that arrives just after a check waits for the next
      * one, up to as long again as the wait so far. In a round trip each side waits about half of
      * it, and when the host's line transfers are slow a reply that missed the check at 0.32 or
-     * 0.58 us was seen at 1.07, so the round trip doubled. Measured (alternating runs, {@code queue_latency} medians): with 64, 0.72-0.87 us
-     * and, in 3 runs of 7, 2.10-2.37 us; with 4 (checks every 0.15 us once the pauses reach it),
-     * 0.51-0.72 us in 7 runs of 7. The throughput rows (one and two producers, {@code Pool.map})
+     * 0.58 us was seen at 1.07, so the round trip doubled. Measured (alternating runs,
+     * {@code queue_latency} medians): with 64, 0.72-0.87 us and, in 3 runs of 7, 2.10-2.37 us;
+     * with 4 (checks every 0.15 us once the pauses reach it), 0.51-0.72 us in 7 runs of 7. The throughput rows (one and two producers, {@code Pool.map})
      * were within their run-to-run spread. A lock keeps {@link #MAX_BACKOFF}: there, checking
      * less often leaves the lock's line with its holder.
      */
