@@ -65,21 +65,24 @@ public final class Context implements AutoCloseable {
     private final boolean inheritJvmOptions;
     private final boolean aotCache;
     private final int warmReserve;
+    /** The preload's {@link Codec#encodeFunction} bytes, or null (see {@link Builder#preload}). */
+    private final byte[] preload;
     private Launcher launcher; // guarded by this
     private boolean closed; // guarded by this
 
     private Context(StartMethod method, Codec codec, List<String> jvmOptions, boolean inheritJvmOptions,
-            boolean aotCache, int warmReserve) {
+            boolean aotCache, int warmReserve, byte[] preload) {
         this.method = method;
         this.codec = codec;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.inheritJvmOptions = inheritJvmOptions;
         this.aotCache = aotCache;
         this.warmReserve = warmReserve;
+        this.preload = preload;
     }
 
     static Context shared(StartMethod method, Codec codec) {
-        return new Context(method, codec, DEFAULT_JVM_OPTIONS, true, true, DEFAULT_WARM_RESERVE);
+        return new Context(method, codec, DEFAULT_JVM_OPTIONS, true, true, DEFAULT_WARM_RESERVE, null);
     }
 
     /** A builder of an independent context for {@code method}. */
@@ -386,8 +389,9 @@ public final class Context implements AutoCloseable {
         if (launcher == null) {
             launcher = switch (method) {
                 case THREAD -> new ThreadLauncher(codec);
-                case SPAWN -> new JvmLauncher(codec, new JvmCommand(jvmOptions, inheritJvmOptions), aotCache, 0);
-                case WARM -> new JvmLauncher(codec, new JvmCommand(jvmOptions, inheritJvmOptions), aotCache, warmReserve);
+                case SPAWN -> new JvmLauncher(codec, new JvmCommand(jvmOptions, inheritJvmOptions), aotCache, 0, null);
+                case WARM -> new JvmLauncher(codec, new JvmCommand(jvmOptions, inheritJvmOptions), aotCache, warmReserve,
+                        preload);
             };
         }
         return launcher;
@@ -416,6 +420,7 @@ public final class Context implements AutoCloseable {
         private boolean inheritJvmOptions = true;
         private boolean aotCache = true;
         private int warmReserve = DEFAULT_WARM_RESERVE;
+        private Target preload;
 
         private Builder(StartMethod method) {
             this.method = method;
@@ -448,10 +453,69 @@ public final class Context implements AutoCloseable {
             return this;
         }
 
-        /** The context, with a fresh allow-list. */
+        /**
+         * Code that every pre-started JVM of the warm start method runs once, before it joins the
+         * reserve: CPython's {@code set_forkserver_preload}, for a JVM. Where CPython's forkserver
+         * imports modules so that forked children inherit them, a pre-started JVM runs
+         * {@code warmUp}, so that the classes it touches are loaded and the code it runs often is
+         * compiled before a process starts in that JVM. A process whose target is a short loop,
+         * started and timed at once, otherwise runs its first milliseconds interpreted and then
+         * beside its own JIT compilations.
+         *
+         * <pre>{@code
+         * Context ctx = Context.builder(StartMethod.WARM)
+         *         .preload(Worker::warmUp) // e.g. runs Worker's hot loop on a private queue
+         *         .build();
+         * }</pre>
+         *
+         * <p>What it may count on and what it should not do:
+         * <ul>
+         * <li>It runs in the reserve JVM after the library's own warm-up and before the JVM
+         *     reports that it is ready, on a thread of its own; {@link Context#prepare} waits for
+         *     it as part of filling the reserve. It runs no process: {@link
+         *     Multiprocessing#currentProcess()} there is that JVM's main process, and it should
+         *     not start processes.
+         * <li>Objects it makes stay in that JVM: a queue or a segment it creates is private to it
+         *     and is let go of when that JVM ends, as any process's are.
+         * <li>It is an optimisation: processes must not depend on it having run. A start that
+         *     finds the reserve empty spawns a fresh JVM, which does not run it.
+         * <li>When it throws, that JVM prints the stack trace on standard error and ends, this
+         *     context logs a warning, stops refilling its reserve, and from then on its starts
+         *     spawn fresh JVMs ({@link Context#prepare} returns false). One that never returns
+         *     keeps its JVM out of the reserve, and refilling waits behind it: starts spawn.
+         * </ul>
+         *
+         * <p>It travels as a process target does: a serializable lambda or method reference whose
+         * declaring class joins this context's allow-list, or a registered class. A value it
+         * captures that cannot be serialised fails {@link #build()}, with the class named.
+         *
+         * @throws IllegalArgumentException when this builder's start method is not
+         *     {@link StartMethod#WARM}: the other methods keep no pre-started JVMs
+         */
+        public Builder preload(Target warmUp) {
+            Objects.requireNonNull(warmUp, "warmUp");
+            if (method != StartMethod.WARM) {
+                throw new IllegalArgumentException("a preload runs in the pre-started JVMs of the warm start method;"
+                        + " the " + method.methodName() + " start method keeps none");
+            }
+            this.preload = warmUp;
+            return this;
+        }
+
+        /**
+         * The context, with a fresh allow-list.
+         *
+         * @throws SerializationException when the {@linkplain #preload
+         *     preload} cannot be serialised (the class is named)
+         */
         public Context build() {
-            return new Context(method, new Codec(Context.class.getClassLoader()), jvmOptions, inheritJvmOptions,
-                    aotCache, warmReserve);
+            Codec codec = new Codec(Context.class.getClassLoader());
+            byte[] encodedPreload = null;
+            if (preload != null) {
+                codec.register(Codec.declaringClassOf(preload, preload.getClass().getClassLoader()));
+                encodedPreload = codec.encodeFunction(preload);
+            }
+            return new Context(method, codec, jvmOptions, inheritJvmOptions, aotCache, warmReserve, encodedPreload);
         }
     }
 }

@@ -19,8 +19,8 @@ import org.multiprocessing4j.internal.codec.Codec;
  *
  * <pre>
  *   ChildMain spawn FIFO ID   read RUN from stdin, run, report EXIT on the FIFO, halt
- *   ChildMain warm  FIFO ID   read PREPARE(s) from stdin: build the codec, warm up, rehearse,
- *                             report READY; then as spawn
+ *   ChildMain warm  FIFO ID   read PREPARE(s) from stdin: build the codec, warm up, run the
+ *                             context's preload (once), rehearse, report READY; then as spawn
  *   ChildMain --train SAMPLE       the AOT training run: the bootstrap path once, offline
  * </pre>
  *
@@ -84,6 +84,8 @@ public final class ChildMain {
         Thread preparing = null;
         // the process object the last preparation decoded ahead, when it may stand in for a decode of RUN's payload
         java.util.concurrent.atomic.AtomicReference<Rehearsed> rehearsed = new java.util.concurrent.atomic.AtomicReference<>();
+        // the context's preload runs once per JVM, at the first PREPARE that carries one
+        java.util.concurrent.atomic.AtomicBoolean preloaded = new java.util.concurrent.atomic.AtomicBoolean();
         while (spec == null) {
             Control.Frame f = Control.receive(control);
             if (f == null) {
@@ -98,6 +100,8 @@ public final class ChildMain {
                 byte[] rehearsal = new byte[ChildSpec.checkedLength(in.readInt(), Integer.MAX_VALUE - 8)];
                 in.readFully(rehearsal);
                 int flags = in.readUnsignedByte();
+                byte[] preload = new byte[ChildSpec.checkedLength(in.readInt(), Integer.MAX_VALUE - 8)];
+                in.readFully(preload);
                 if (preparing != null) {
                     preparing.join();
                 }
@@ -117,6 +121,10 @@ public final class ChildMain {
                         System.err.println("mp4j: a pre-started JVM failed to warm up:");
                         e.printStackTrace();
                         Runtime.getRuntime().halt(1);
+                    }
+                    if (preload.length > 0 && preloaded.compareAndSet(false, true)
+                            && !runPreload(prepared, preload, reports, id)) {
+                        return; // no READY: the parent closes our stdin, and the main thread halts
                     }
                     if (rehearsal.length > 0) {
                         try {
@@ -238,6 +246,31 @@ public final class ChildMain {
         }, "mp4j-parent-watch");
         watch.setDaemon(true);
         watch.start();
+    }
+
+    /**
+     * Runs the context's preload (see {@code Context.Builder.preload}); true when it returned.
+     * When it throws: prints the stack trace and reports READY with {@link Control#PRELOAD_FAILED}.
+     * The parent then stops refilling and closes this JVM's stdin, and the main thread, reading
+     * it, halts after letting go of the segments the preload made. (Halting here instead would
+     * race the report: the parent may see the exit before it reads the FIFO.)
+     */
+    private static boolean runPreload(Codec codec, byte[] preload, RandomAccessFile reports, long id) {
+        try {
+            Calls.invoke(codec.decodeFunction(preload), new Object[0]);
+            return true;
+        } catch (Throwable t) {
+            if (!org.multiprocessing4j.internal.shm.Segments.exited()) { // else the parent has gone, and the main thread halts
+                synchronized (System.err) {
+                    System.err.println("mp4j: the context's preload failed in pre-started JVM pid "
+                            + ProcessHandle.current().pid() + "; its warm starts spawn fresh JVMs from now on:");
+                    t.printStackTrace();
+                }
+                System.err.flush();
+                report(reports, Control.READY, id, Control.PRELOAD_FAILED);
+            }
+            return false;
+        }
     }
 
     private static void report(RandomAccessFile reports, byte type, long id, int value) {

@@ -16,13 +16,17 @@ import java.io.OutputStream;
  * <pre>
  *   parent -&gt; child: the child's stdin pipe, length-prefixed frames
  *     frame   := length:int32 (of type + body) | type:int8 | body
- *     PREPARE  generation:int32 | names | rehearsal payload | shm:bool   warm children only
- *                                           (shm: the parent uses shared memory, so warm its paths up)
+ *     PREPARE  generation:int32 | names | rehearsal payload | flags:int8 | preload   warm children only
+ *                                           (flags: 1 the parent uses shared memory, so warm its paths
+ *                                           up; 2 managers too. preload: int32 length, then the
+ *                                           context's preload as Codec.encodeFunction bytes; 0: none)
  *     RUN      {@link ChildSpec}                                  once; the child then runs
  *
  *   child -&gt; parent: the context's report FIFO ({@link ReportPipe}), fixed 13-byte frames
  *     report  := type:int8 | child id:int64 | value:int32
  *     READY    value 0          a warm child has done its PREPARE
+ *              value 1          its preload threw ({@link #PRELOAD_FAILED}); the parent closes the
+ *                               child's stdin, and the child halts
  *     EXIT     value exitcode   after run() and the flush of stdout/stderr, just before halt
  * </pre>
  *
@@ -46,6 +50,8 @@ public final class Control {
     public static final byte RUN = 3;
     public static final byte EXIT = 4;
     public static final byte READY = 5;
+    /** The value of a READY report whose child's preload threw: the child waits for the end of its stdin. */
+    public static final int PRELOAD_FAILED = 1;
 
     /** The size of a report frame. */
     public static final int REPORT_SIZE = 13;

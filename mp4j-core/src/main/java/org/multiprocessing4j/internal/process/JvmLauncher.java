@@ -32,12 +32,17 @@ public final class JvmLauncher implements Launcher {
     private final JvmCommand command;
     private final AotCache aot;
     private final WarmReserve reserve;
+    /** What every reserve JVM runs once before READY ({@link Codec#encodeFunction} bytes), or empty. */
+    private final byte[] preload;
 
     /**
      * @param warmReserve the number of pre-started JVMs to keep; 0 for the spawn method
+     * @param preload the {@link Codec#encodeFunction} bytes of a target every reserve JVM runs
+     *     once before it reports READY, or null
      */
-    public JvmLauncher(Codec codec, JvmCommand command, boolean aotCache, int warmReserve) {
+    public JvmLauncher(Codec codec, JvmCommand command, boolean aotCache, int warmReserve, byte[] preload) {
         this.codec = codec;
+        this.preload = preload == null ? new byte[0] : preload.clone();
         this.command = command;
         this.reports = ReportPipe.open();
         this.aot = new AotCache(command, aotCache, this::lastSpec);
@@ -113,6 +118,11 @@ public final class JvmLauncher implements Launcher {
 
     Codec codec() {
         return codec;
+    }
+
+    /** The preload's bytes (empty: none); not to be modified. */
+    byte[] preload() {
+        return preload;
     }
 
     @Override

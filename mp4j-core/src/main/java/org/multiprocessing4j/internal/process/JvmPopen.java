@@ -55,14 +55,29 @@ final class JvmPopen implements Popen, ReportPipe.Listener {
         return os.getOutputStream();
     }
 
-    /** Completes when a warm child has said READY; fails if it dies first. */
+    /**
+     * Completes when a warm child has said READY; fails if it dies first, and with a
+     * {@link PreloadFailedException} if it reported that its preload threw.
+     */
     CompletableFuture<Void> whenReady() {
         return ready;
     }
 
     @Override
-    public void ready() {
-        ready.complete(null);
+    public void ready(int value) {
+        if (value == Control.PRELOAD_FAILED) {
+            ready.completeExceptionally(new PreloadFailedException(os.pid()));
+        } else {
+            ready.complete(null);
+        }
+    }
+
+    /** A warm child's preload threw (it printed the stack trace, and halts once its stdin is closed). */
+    static final class PreloadFailedException extends RuntimeException {
+        PreloadFailedException(long pid) {
+            super("the context's preload failed in pre-started JVM pid " + pid + " (its stack trace is on stderr)", null,
+                    false, false);
+        }
     }
 
     @Override

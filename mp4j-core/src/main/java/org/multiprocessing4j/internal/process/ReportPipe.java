@@ -43,7 +43,8 @@ public final class ReportPipe implements AutoCloseable {
 
     /** Receives the reports of one child. */
     public interface Listener {
-        void ready();
+        /** A READY report: {@code value} 0, or {@link Control#PRELOAD_FAILED}. */
+        void ready(int value);
 
         void exit(int code);
     }
@@ -82,7 +83,7 @@ public final class ReportPipe implements AutoCloseable {
     /** Stands for a child whose handle does not exist yet: its reports (there can be none) are dropped. */
     private static final Listener NOBODY = new Listener() {
         @Override
-        public void ready() {}
+        public void ready(int value) {}
 
         @Override
         public void exit(int code) {}
@@ -121,7 +122,7 @@ public final class ReportPipe implements AutoCloseable {
                 if (r[0] == Control.EXIT) {
                     l.exit(Control.reportValue(r));
                 } else if (r[0] == Control.READY) {
-                    l.ready();
+                    l.ready(Control.reportValue(r));
                 }
             }
         } catch (IOException e) {

@@ -30,6 +30,13 @@ import org.multiprocessing4j.internal.log.Log;
  * does JVMs prepared before this process first used shared memory, which skipped the
  * shared-memory warm-up (see {@code SharedWarmup}).
  *
+ * <h2>Preload</h2>
+ * The PREPARE frame also carries the context's preload, if it has one (CPython's
+ * {@code set_forkserver_preload}, see {@code Context.Builder.preload}): the reserve JVM runs it
+ * once, after the library's warm-up and before READY, so that the user's own hot code is compiled
+ * before a process starts in that JVM. A JVM whose preload threw says so in its READY report and
+ * is closed; refilling then stops for good, as the next one would throw too.
+ *
  * <p>If reserve JVMs keep dying before they connect (bad JVM options, no memory), refilling stops
  * after {@value #MAX_FAILURES} failures in a row and starts fall back to the spawn path.
  *
@@ -156,6 +163,7 @@ final class WarmReserve {
         int generation = launcher.codec().generation();
         List<String> names = launcher.codec().registeredNames();
         byte[] rehearsal = launcher.lastPayload(generation);
+        byte[] preload = launcher.preload();
         boolean sharedMemory = org.multiprocessing4j.internal.shm.ShmUse.any();
         boolean managers = org.multiprocessing4j.internal.shm.ShmUse.anyManager();
         try {
@@ -164,6 +172,8 @@ final class WarmReserve {
                 out.writeInt(rehearsal.length);
                 out.write(rehearsal);
                 out.writeByte((sharedMemory ? 1 : 0) | (managers ? 2 : 0)); // warm up shared memory, managers too
+                out.writeInt(preload.length);
+                out.write(preload);
             });
         } catch (IOException e) {
             popen.kill();
@@ -175,7 +185,14 @@ final class WarmReserve {
                 synchronized (this) {
                     booting.remove(popen);
                 }
-                failed(err.getMessage());
+                Throwable cause = err instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                        ? c.getCause() : err;
+                if (cause instanceof JvmPopen.PreloadFailedException) {
+                    popen.close(); // end of stdin: the child halts
+                    preloadFailed(cause.getMessage());
+                } else {
+                    failed(err.getMessage());
+                }
                 return;
             }
             boolean keep;
@@ -195,6 +212,16 @@ final class WarmReserve {
                 refill(); // the next one, if the reserve is still short
             }
         });
+    }
+
+    /** A preload that threw will throw again: refilling stops at once (starts spawn). */
+    private void preloadFailed(String why) {
+        synchronized (this) {
+            starting--;
+            failuresInARow = MAX_FAILURES;
+            notifyAll();
+        }
+        LOG.warning("warm reserve: %s; warm starts of this context spawn fresh JVMs from now on", why);
     }
 
     private void failed(String why) {
