@@ -400,15 +400,7 @@ final class IpcWorkloads {
         @Override
         public void run() throws InterruptedException {
             group.readyThenAwaitGo();
-            long count = 0;
-            for (int i = start; i < n; i += step) {
-                q.put(i);
-                count++;
-            }
-            Integer sentinel = q.sentinel();
-            for (int i = 0; i < sentinels; i++) {
-                q.put(sentinel);
-            }
+            long count = produce(q, start, n, step, sentinels);
             report.set(2 * slot, count);
             group.done.release();
         }
@@ -434,24 +426,107 @@ final class IpcWorkloads {
         @Override
         public void run() throws InterruptedException {
             group.readyThenAwaitGo();
-            Integer sentinel = q.sentinel();
-            long count = 0;
-            long total = 0;
-            int seen = 0;
-            while (true) {
-                Integer x = q.get();
-                if (java.util.Objects.equals(x, sentinel)) {
-                    if (++seen == sentinels) {
-                        break;
-                    }
-                    continue;
-                }
-                count++;
-                total += x;
-            }
-            report.set(2 * slot, count);
-            report.set(2 * slot + 1, total);
+            long[] ct = consume(q, sentinels);
+            report.set(2 * slot, ct[0]);
+            report.set(2 * slot + 1, ct[1]);
             group.done.release();
+        }
+    }
+
+    /** The anchor's producer loop: puts {@code range(start, n, step)}, then the sentinels; returns the count put. */
+    static long produce(Channel q, int start, int n, int step, int sentinels) throws InterruptedException {
+        long count = 0;
+        for (int i = start; i < n; i += step) {
+            q.put(i);
+            count++;
+        }
+        Integer sentinel = q.sentinel();
+        for (int i = 0; i < sentinels; i++) {
+            q.put(sentinel);
+        }
+        return count;
+    }
+
+    /** The anchor's consumer loop: takes until {@code sentinels} sentinels; returns the count and the sum taken. */
+    static long[] consume(Channel q, int sentinels) throws InterruptedException {
+        Integer sentinel = q.sentinel();
+        long count = 0;
+        long total = 0;
+        int seen = 0;
+        while (true) {
+            Integer x = q.get();
+            if (java.util.Objects.equals(x, sentinel)) {
+                if (++seen == sentinels) {
+                    break;
+                }
+                continue;
+            }
+            count++;
+            total += x;
+        }
+        return new long[] {count, total};
+    }
+
+    /** Rounds of {@link #warmLoops}: enough calls of each loop (C2 compiles a method after 600). */
+    private static final int WARM_ROUNDS = 800;
+
+    /**
+     * The messages of warm-up round {@code r}: a sample's count ({@code queue_n / 10}) every
+     * sixteenth round, a few hundred in the others.
+     */
+    private static int warmMessages(int r) {
+        return r % 16 == 15 ? 20_000 : 200;
+    }
+
+    /**
+     * The preload of {@code queue_throughput}'s context ({@code Context.Builder.preload}): each
+     * pre-started JVM runs {@link #produce} and {@link #consume} in a producer thread and a
+     * consumer thread, {@value #WARM_ROUNDS} rounds, so that C2 has compiled both loops before
+     * a sample's process calls them. Without it a sample's children run their loops
+     * interpreted, then at tier 3, and C2's compilations land in the middle of the timed window
+     * (the nineteenth and twenty-third sessions' compile logs).
+     *
+     * <p>The rounds take the shapes of the samples' loops from the first round: both kinds of
+     * queue in turn, one sentinel and two, steps of one and two, and now and then a long round,
+     * whose values are past {@code Integer}'s cache. Code compiled from a profile that has seen
+     * only some of them is thrown away at the first call that differs (an uncommon trap) and
+     * compiled again inside the window. Measured (2026-11-25, {@code -Xlog:deoptimization} in
+     * the children): with the kinds one after the other, some JVMs had no C2 code for
+     * {@code produce} at READY; with short rounds only, the compiled loop failed a
+     * {@code profile_predicate} at its head in most windows.
+     */
+    static void warmLoops() throws InterruptedException {
+        Channel[] kinds = {new QueueChannel(Multiprocessing.queue()), new SimpleQueueChannel(Multiprocessing.simpleQueue())};
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread consumer = Thread.ofPlatform().name("bench-warm-consumer").start(() -> {
+            try {
+                for (int r = 0; r < WARM_ROUNDS; r++) {
+                    long[] got = consume(kinds[r % 2], 1 + (r / 2) % 2);
+                    if (got[0] != warmMessages(r)) {
+                        throw new IllegalStateException("warm-up round " + r + ": took " + got[0]);
+                    }
+                }
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        try {
+            for (int r = 0; r < WARM_ROUNDS; r++) {
+                int step = 1 + (r / 4) % 2;
+                produce(kinds[r % 2], 0, step * warmMessages(r), step, 1 + (r / 2) % 2);
+            }
+        } finally {
+            consumer.join(java.time.Duration.ofSeconds(60)); // the producer failed: the consumer waits for ever
+            consumer.interrupt();
+            for (Channel q : kinds) {
+                q.close();
+            }
+        }
+        if (failed.get() != null) {
+            throw new IllegalStateException("queue_throughput's warm-up failed", failed.get());
+        }
+        if (consumer.isAlive()) {
+            throw new IllegalStateException("queue_throughput's warm-up: the consumer did not finish in 60 s");
         }
     }
 
@@ -466,10 +541,20 @@ final class IpcWorkloads {
      * msgs/s with a reserve of two, 2.2-5.7M with four. The price is start-up, untimed: each
      * sample waits until its four JVMs are replaced (about 3.3 s each, one after another), so
      * this workload has a longer time limit than the others.
+     *
+     * <p>The context preloads {@link #warmLoops} (CPython's {@code set_forkserver_preload}, for
+     * a JVM): each pre-started JVM has compiled the producer's and the consumer's loops before a
+     * sample starts a process in it, as CPython's forked children inherit their parent's state.
+     * Without it the children's loops were compiled inside the timed window. Measured
+     * (2026-11-25, three runs of {@code --only queue_throughput} each way, medians of 7 samples,
+     * M msgs/s): one producer 5.6-6.6 ({@code SimpleQueue}) and 5.7-6.7 ({@code Queue}) over the
+     * sittings before; 8.0-10.3 and 9.0-10.9 with the preload. See docs/benchmarks.md.
      */
     static final class QueueThroughput implements Workload {
         /** Pre-started JVMs of this workload's context: the processes of a 2P2C sample. */
         static final int RESERVE = 4;
+        /** Whether the context preloads {@link #warmLoops} ({@code -Dmp4j.bench.queuePreload=false} for A/Bs). */
+        static final boolean PRELOAD = !"false".equals(System.getProperty("mp4j.bench.queuePreload"));
 
         @Override
         public String name() {
@@ -483,7 +568,11 @@ final class IpcWorkloads {
 
         @Override
         public List<Result> run(Sizes sizes) throws Exception {
-            try (Context context = Context.builder(StartMethod.WARM).warmReserve(RESERVE).build()) {
+            Context.Builder b = Context.builder(StartMethod.WARM).warmReserve(RESERVE);
+            if (PRELOAD) {
+                b.preload(IpcWorkloads::warmLoops);
+            }
+            try (Context context = b.build()) {
                 context.register(Group.class, QueueChannel.class, SimpleQueueChannel.class);
                 return run(sizes, context);
             }
