@@ -546,9 +546,9 @@ final class IpcWorkloads {
      * a JVM): each pre-started JVM has compiled the producer's and the consumer's loops before a
      * sample starts a process in it, as CPython's forked children inherit their parent's state.
      * Without it the children's loops were compiled inside the timed window. Measured
-     * (2026-11-25, three runs of {@code --only queue_throughput} each way, medians of 7 samples,
-     * M msgs/s): one producer 5.6-6.6 ({@code SimpleQueue}) and 5.7-6.7 ({@code Queue}) over the
-     * sittings before; 8.0-10.3 and 9.0-10.9 with the preload. See docs/benchmarks.md.
+     * (2026-11-25, alternating runs of {@code --only queue_throughput}, three each way, medians
+     * of 7 samples, M msgs/s): one producer 6.1-7.6 without, 9.9-11.9 with; two producers
+     * 3.9-5.3 without, 8.9-11.3 with. See docs/benchmarks.md (thirtieth session).
      */
     static final class QueueThroughput implements Workload {
         /** Pre-started JVMs of this workload's context: the processes of a 2P2C sample. */
