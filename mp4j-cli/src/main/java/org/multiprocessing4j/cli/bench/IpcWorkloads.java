@@ -467,12 +467,15 @@ final class IpcWorkloads {
         return new long[] {count, total};
     }
 
-    /** Rounds of {@link #warmLoops}: enough calls of each loop (C2 compiles a method after 600). */
+    /**
+     * Rounds of {@link #warmLoops}: enough calls of each loop for C2 to compile it as a method
+     * (HotSpot's {@code Tier4MinInvocationThreshold} is 600 calls, with enough back edges).
+     */
     private static final int WARM_ROUNDS = 800;
 
     /**
-     * The messages of warm-up round {@code r}: a sample's count ({@code queue_n / 10}) every
-     * sixteenth round, a few hundred in the others.
+     * The messages of warm-up round {@code r}: 20,000 (as many as the full size's untimed first
+     * sample) every sixteenth round, 200 in the others.
      */
     private static int warmMessages(int r) {
         return r % 16 == 15 ? 20_000 : 200;
