@@ -185,11 +185,9 @@ final class WarmReserve {
                 synchronized (this) {
                     booting.remove(popen);
                 }
-                Throwable cause = err instanceof java.util.concurrent.CompletionException c && c.getCause() != null
-                        ? c.getCause() : err;
-                if (cause instanceof JvmPopen.PreloadFailedException) {
+                if (err instanceof JvmPopen.PreloadFailedException) { // whenReady's own exception, not wrapped
                     popen.close(); // end of stdin: the child halts
-                    preloadFailed(cause.getMessage());
+                    preloadFailed(err.getMessage());
                 } else {
                     failed(err.getMessage());
                 }
